@@ -1,0 +1,118 @@
+"""The command line: schema export, message validation, exit statuses, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from protocols import MESSAGE_TYPES
+from tests.documents import referral_envelope
+from trafsim.cli import main
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m trafsim` as a user would, capturing both streams."""
+    return subprocess.run(
+        [sys.executable, "-m", "trafsim", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_schema_writes_one_file_per_schema(tmp_path: Path) -> None:
+    """`trafsim schema --out DIR` writes the envelope, delivery and every message schema."""
+    out = tmp_path / "schemas"
+    assert main(["schema", "--out", str(out)]) == 0
+    names = {path.stem for path in out.glob("*.json")}
+    assert names == {"envelope", "delivery", *MESSAGE_TYPES}
+    assert len(names) >= 30
+    for path in out.glob("*.json"):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert schema["$id"].endswith(f":{path.stem}")
+
+
+def test_schema_defaults_to_the_schemas_directory(tmp_path: Path) -> None:
+    """Without --out the schemas land in ./schemas, and stdout lists the files."""
+    result = run_cli("schema", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "schemas" / "envelope.json").is_file()
+    assert "schemas/envelope.json" in result.stdout.splitlines()
+
+
+def test_schema_into_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
+    """A path that cannot be a directory gets one line and exit 1, not a traceback."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_cli("schema", "--out", str(blocker / "sub"))
+    assert result.returncode == 1
+    assert "cannot create the directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_accepts_json_and_msgpack(tmp_path: Path) -> None:
+    """Good files in either encoding are reported ok with their kind; exit 0."""
+    document = referral_envelope()
+    (tmp_path / "a.json").write_bytes(msgspec.json.encode(document))
+    (tmp_path / "a.msgpack").write_bytes(msgspec.msgpack.encode(document))
+    result = run_cli("message", "validate", str(tmp_path / "a.json"), str(tmp_path / "a.msgpack"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok (referral)") == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"schema_version": "1"', "truncated"),
+        (b"\x00\x01garbage", "expected `object`"),
+        (b"", "empty input"),
+    ],
+)
+def test_validate_reports_bad_files_with_exit_1(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    """A bad file is named with the path and what was expected; exit 1; no traceback."""
+    good = tmp_path / "good.json"
+    good.write_bytes(msgspec.json.encode(referral_envelope()))
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    result = run_cli("message", "validate", str(good), str(bad))
+    assert result.returncode == 1
+    assert f"{bad}: $" in result.stdout
+    assert expected in result.stdout
+    assert f"{good}: ok (referral)" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_validate_names_the_field_path(tmp_path: Path) -> None:
+    """A wrongly typed field is reported with its JSON path."""
+    document = referral_envelope()
+    document["body"]["persons"][0]["age"] = "thirty"
+    path = tmp_path / "typed.json"
+    path.write_bytes(msgspec.json.encode(document))
+    result = run_cli("message", "validate", str(path))
+    assert result.returncode == 1
+    assert f"{path}: $.body.persons[0].age: expected `int | null`, got `str`" in result.stdout
+
+
+def test_validate_a_missing_file(tmp_path: Path) -> None:
+    """A file that does not exist is a bad file, not a crash."""
+    result = run_cli("message", "validate", str(tmp_path / "nope.json"))
+    assert result.returncode == 1
+    assert "cannot read" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["frobnicate"], ["message"], ["schema", "--bogus"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    """Unknown commands and options are usage errors: exit 2 with usage on stderr."""
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr

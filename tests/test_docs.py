@@ -1,0 +1,66 @@
+"""Docs that tests keep honest: the catalogue, the quick start, every CLI command."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from protocols.markdown import catalogue_markdown
+from trafsim.cli import build_parser
+
+ROOT = Path(__file__).parent.parent
+
+
+def _quick_start_lines() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Quick start", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block, "README's Quick start has no ```sh block"
+    return [line for line in block[1].splitlines() if line.strip()]
+
+
+def test_message_catalogue_is_current() -> None:
+    """docs/messages.md is what the types generate (regenerate with
+    `trafsim schema --markdown docs/messages.md`)."""
+    current = (ROOT / "docs" / "messages.md").read_text(encoding="utf-8")
+    assert current == catalogue_markdown(), "docs/messages.md is stale"
+
+
+def test_quick_start_has_exactly_two_lines() -> None:
+    """The Quick start block holds two commands: run the main job, run the tests."""
+    lines = _quick_start_lines()
+    assert len(lines) == 2
+    assert all(line.startswith("python3 -m venv .venv && ") for line in lines)
+    assert "pytest" in lines[1]
+
+
+def test_ci_runs_the_second_quick_start_line() -> None:
+    """.ci/run takes its test command from the README rather than a copy of it."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "## Quick start" in script
+    assert "sed -n 2p" in script
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: str = "trafsim") -> list[str]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                nested = _commands(sub, f"{prefix} {name}")
+                found.extend(nested or [f"{prefix} {name}"])
+    return found
+
+
+def test_every_command_is_documented() -> None:
+    """docs/cli.md has a section for every command the parser knows."""
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    commands = _commands(build_parser())
+    assert commands
+    missing = [command for command in commands if f"## `{command}`" not in text]
+    assert not missing
+
+
+def test_changelog_has_an_unreleased_section() -> None:
+    """CHANGELOG.md follows Keep a Changelog with an Unreleased section."""
+    assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")

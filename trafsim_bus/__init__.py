@@ -1,0 +1,3 @@
+"""The simulated bus: its core, drivers, event log, scenarios and evaluation."""
+
+__all__: list[str] = []
