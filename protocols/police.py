@@ -65,6 +65,13 @@ def _require_subject_or_persons(subject: Subject | None, persons: list[Person]) 
         raise field_error("subject", "name the subject, or the person in `persons`")
 
 
+NoticeSubject = Annotated[Subject | None, described("The suspect or object concerned.")]
+NoticePersons = Annotated[
+    list[Person],
+    described("A missing or unidentified victim: personal data under its own rules."),
+    Meta(max_length=10),
+]
+
 NoticeColour = Literal["red", "yellow", "blue", "green", "black", "orange", "purple"]
 
 
@@ -72,12 +79,8 @@ class InterpolNoticeRequest(Message, tag="interpol_notice_request", frozen=True,
     """A request to the General Secretariat to publish a notice (after its legal review)."""
 
     colour: NoticeColour
-    subject: Annotated[Subject | None, described("The suspect or object concerned.")] = None
-    persons: Annotated[
-        list[Person],
-        described("A missing or unidentified victim: personal data under its own rules."),
-        Meta(max_length=10),
-    ] = []
+    subject: NoticeSubject = None
+    persons: NoticePersons = []
     legal_basis_doc: Annotated[
         ShortText | None, described("Arrest warrant or court decision: required for red.")
     ] = None
@@ -111,12 +114,8 @@ class Diffusion(Message, tag="diffusion", frozen=True, kw_only=True):
     """A diffusion sent at once by an NCB through I-24/7 to some or all members."""
 
     purpose: Literal["locate", "arrest", "information", "warning"]
-    subject: Annotated[Subject | None, described("The suspect or object concerned.")] = None
-    persons: Annotated[
-        list[Person],
-        described("A missing or unidentified victim: personal data under its own rules."),
-        Meta(max_length=10),
-    ] = []
+    subject: NoticeSubject = None
+    persons: NoticePersons = []
     scope: Annotated[
         list[CountryCode],
         described("Countries addressed; empty means all members."),

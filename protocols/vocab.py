@@ -48,20 +48,7 @@ BusReason = Literal[
 AgencyReason = Literal["incomplete", "capacity", "not_competent", "other"]
 """Reasons an agency gives when it refuses a message itself."""
 
-NackReason = Literal[
-    "unknown_recipient",
-    "not_competent",
-    "wrong_jurisdiction",
-    "no_channel",
-    "consent_missing",
-    "handling_violation",
-    "language_not_accepted",
-    "recipient_offline",
-    "link_down",
-    "incomplete",
-    "capacity",
-    "other",
-]
+NackReason = Literal[BusReason, AgencyReason]
 """Every reason a nack can carry: the bus's and the agencies'."""
 
 RefusalReason = Literal[
