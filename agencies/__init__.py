@@ -1,3 +1,5 @@
 """Agency nodes and the SIMCELL playbooks that play agencies no team plays."""
 
-__all__: list[str] = []
+from agencies.playbooks import PLAYBOOKS, Playbook, build_playbooks
+
+__all__ = ["PLAYBOOKS", "Playbook", "build_playbooks"]

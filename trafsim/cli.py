@@ -10,9 +10,14 @@ from pathlib import Path
 import structlog
 
 from trafsim.errors import CliError
+from trafsim.log_cmd import metrics_of, verify
 from trafsim.logconfig import configure_logging
 from trafsim.message_cmd import validate_files
+from trafsim.report import render_summary
+from trafsim.run_cmd import run_exercise
+from trafsim.scenario_cmd import list_scenarios, show, validate
 from trafsim.schema_cmd import write_catalogue, write_schemas
+from trafsim_bus import DEFAULT_SCENARIO, encode_metrics
 
 log = structlog.get_logger(__name__)
 
@@ -28,6 +33,68 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug events to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="play a scenario headless in virtual time and report its metrics",
+        description="Play SCENARIO (a .toml path or a bundled name) from STARTEX to ENDEX with "
+        "every agency played by its SIMCELL playbook, write the event log, and print a summary.",
+    )
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        metavar="SCENARIO",
+        help=f"a .toml path or a bundled name (default: {DEFAULT_SCENARIO})",
+    )
+    run.add_argument("--seed", type=int, help="the seed (default: the scenario's)")
+    run.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the log to write (default: runs/<scenario>-seed<N>-<k>.db)",
+    )
+    run.add_argument("--overwrite", action="store_true", help="replace an existing log at --db")
+    run.add_argument("--json", action="store_true", help="print the metrics document as JSON")
+    run.set_defaults(handler=_run)
+
+    metrics = commands.add_parser(
+        "metrics",
+        help="print the metrics of an event log",
+        description="Compute the metrics document from a log, as `run` does.",
+    )
+    metrics.add_argument("db", type=Path, metavar="DB")
+    metrics.add_argument("--json", action="store_true", help="print the metrics document as JSON")
+    metrics.set_defaults(handler=_metrics)
+
+    check = commands.add_parser(
+        "verify",
+        help="verify an event log's hash chain and projections",
+        description="Exit 0 when intact and sealed, 1 when a record, the sequence or a "
+        "projection is wrong (or the head is not --expect), 3 when intact but unsealed.",
+    )
+    check.add_argument("db", type=Path, metavar="DB")
+    check.add_argument("--expect", metavar="SHA256", help="the head digest the log must have")
+    check.set_defaults(handler=_verify)
+
+    scenario = commands.add_parser("scenario", help="list, check and show scenarios")
+    scenario_commands = scenario.add_subparsers(
+        dest="scenario_command", metavar="ACTION", required=True
+    )
+    listing = scenario_commands.add_parser("list", help="the bundled scenarios")
+    listing.set_defaults(handler=_scenario_list)
+    check_scenario = scenario_commands.add_parser(
+        "validate",
+        help="check scenario files",
+        description="Load each SCENARIO; exit 1 if any is bad.",
+    )
+    check_scenario.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    check_scenario.set_defaults(handler=_scenario_validate)
+    showing = scenario_commands.add_parser(
+        "show", help="agencies, channels, pools and the MSEL as tables"
+    )
+    showing.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO")
+    showing.set_defaults(handler=_scenario_show)
 
     schema = commands.add_parser(
         "schema",
@@ -93,3 +160,48 @@ def _message_validate(args: argparse.Namespace) -> int:
         print(verdict.line())
         bad += verdict.error is not None
     return 1 if bad else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    outcome = run_exercise(args.scenario, seed=args.seed, db=args.db, overwrite=args.overwrite)
+    return _print_metrics(metrics_of(outcome.db), as_json=args.json, db=str(outcome.db))
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    return _print_metrics(metrics_of(args.db), as_json=args.json, db=str(args.db))
+
+
+def _print_metrics(document: dict[str, object], *, as_json: bool, db: str) -> int:
+    if as_json:
+        sys.stdout.buffer.write(encode_metrics(document))
+        sys.stdout.flush()
+    else:
+        sys.stdout.write(render_summary(document, db))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    status, lines = verify(args.db, args.expect)
+    for line in lines:
+        print(line)
+    return status
+
+
+def _scenario_list(args: argparse.Namespace) -> int:
+    del args
+    for line in list_scenarios():
+        print(line)
+    return 0
+
+
+def _scenario_validate(args: argparse.Namespace) -> int:
+    status, lines = validate(args.scenarios)
+    for line in lines:
+        print(line)
+    return status
+
+
+def _scenario_show(args: argparse.Namespace) -> int:
+    for line in show(args.scenario):
+        print(line)
+    return 0

@@ -10,6 +10,11 @@ import msgspec
 import structlog
 
 
+def _encode(event: dict[str, Any], **_: Any) -> bytes:
+    """msgspec as structlog's JSON serializer (what it cannot encode becomes a string)."""
+    return msgspec.json.encode(event, enc_hook=str)
+
+
 def configure_logging(*, verbose: bool = False) -> None:
     """Route structlog to stderr; only the entry point calls this."""
     level = logging.DEBUG if verbose else logging.INFO
@@ -25,7 +30,7 @@ def configure_logging(*, verbose: bool = False) -> None:
         processors.extend(
             [
                 structlog.processors.dict_tracebacks,
-                structlog.processors.JSONRenderer(serializer=msgspec.json.encode),
+                structlog.processors.JSONRenderer(serializer=_encode),
             ]
         )
         factory = structlog.BytesLoggerFactory(file=sys.stderr.buffer)

@@ -1,0 +1,524 @@
+"""Assistance and support: shelters, social and child services, coordinators, IOs,
+consulates, the labour migration agency and interpretation services."""
+
+from __future__ import annotations
+
+from agencies.playbooks.base import Draft, Playbook
+from protocols import Delivery, Envelope, Person
+from protocols.assistance import (
+    CaseUpdate,
+    Referral,
+    ReferralResponse,
+    ReturnArrangement,
+    RiskAssessment,
+    Threat,
+    TrmReferral,
+)
+from protocols.identification import Alert
+from protocols.interpretation import TranslationDelivery, TranslationRequest
+from protocols.police import InfoRequest, InfoResponse
+from protocols.receipts import Nack
+from trafsim_bus.participants import Wake
+from trafsim_bus.timebase import DAY
+
+Reaction = list[Draft | Wake]
+
+
+class Shelter(Playbook):
+    """An NGO shelter: runs the hotline, passes alerts to the police, takes referrals."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.used: dict[str, int] = {}
+
+    def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
+        body = envelope.body
+        if isinstance(body, Alert):
+            return self.pass_alert(envelope, body)
+        if isinstance(body, Referral):
+            return self.take(envelope, body)
+        if isinstance(body, TrmReferral):
+            return [
+                Draft(
+                    [envelope.sender],
+                    ReferralResponse(
+                        decision="accepted", note="Reception arranged; a case worker meets them."
+                    ),
+                    reply_to=envelope,
+                ),
+                Draft(
+                    [envelope.sender],
+                    CaseUpdate(
+                        status="Active", comment="Reception and reintegration plan started."
+                    ),
+                    reply_to=envelope,
+                    delay_us=self.work_time(str(envelope.id), 4) + 2 * DAY,
+                ),
+            ]
+        return []
+
+    def pass_alert(self, envelope: Envelope, body: Alert) -> Reaction:
+        sender = self.scenario.agency(envelope.sender)
+        if sender is not None and sender.kind == "police":
+            return []
+        concern = (
+            body.suspected_exploitation
+            or body.immediate_danger
+            or body.minors_suspected
+            or body.indicators_observed
+            or body.est_persons
+        )
+        if not concern:
+            return []  # a consultation the hotline answers itself
+        key = str(envelope.id)
+        police = self.first(kind="police", country=self.me.country)
+        if police is None:
+            return []
+        keep_reporter = self.wrong_route(key)
+        forwarded = Alert(
+            alert_source=body.alert_source,
+            summary=body.summary,
+            location=body.location,
+            suspected_exploitation=body.suspected_exploitation,
+            est_persons=body.est_persons,
+            minors_suspected=body.minors_suspected,
+            immediate_danger=body.immediate_danger,
+            indicators_observed=body.indicators_observed,
+            subjects=body.subjects,
+            reporter=body.reporter if keep_reporter else None,
+        )
+        recipients = [police]
+        inspector = self.first(kind="labour_inspection", country=self.me.country)
+        if inspector is not None and "ForcedLabour" in body.suspected_exploitation:
+            recipients.append(inspector)
+        urgent = body.immediate_danger or body.minors_suspected
+        return [
+            Draft(
+                recipients,
+                forwarded,
+                reply_to=envelope,
+                priority="emergency" if urgent else "urgent",
+                handling=["H2"],
+                legal_basis="nrm_sop",
+            )
+        ]
+
+    def take(self, envelope: Envelope, body: Referral) -> Reaction:
+        key = str(envelope.id)
+        if self.draw(key, 3) < self.params.decline_share:
+            return [
+                Draft(
+                    [envelope.sender],
+                    ReferralResponse(
+                        decision="declined",
+                        note="No place today.",
+                        alternative_suggested=self.first(
+                            kind="social_services", country=self.me.country
+                        ),
+                    ),
+                    reply_to=envelope,
+                )
+            ]
+        accepted = []
+        for person in body.persons:
+            bed = "beds_female" if person.gender == "Feminine" else "beds_male"
+            free = self.me.capacity.get(bed, 10) - self.used.get(bed, 0)
+            if free > 0:
+                self.used[bed] = self.used.get(bed, 0) + 1
+                accepted.append(person.person_id)
+        everyone = len(accepted) == len(body.persons)
+        left = (
+            sum(self.me.capacity.values()) - sum(self.used.values()) if self.me.capacity else None
+        )
+        return [
+            Draft(
+                [envelope.sender],
+                ReferralResponse(
+                    decision="accepted" if everyone else ("waitlisted" if accepted else "declined"),
+                    capacity_remaining=max(0, left) if left is not None else None,
+                    accepted_person_ids=[] if everyone else accepted,
+                    alternative_suggested=None
+                    if everyone
+                    else self.first(kind="social_services", country=self.me.country),
+                    note=None
+                    if everyone
+                    else f"{len(accepted)} of {len(body.persons)} can be taken now.",
+                ),
+                reply_to=envelope,
+            )
+        ]
+
+    def fix(self, refused: Envelope, nack: Nack, recipient: str, now_us: int) -> list[Draft]:
+        body = refused.body
+        if (
+            nack.reason == "consent_missing"
+            and isinstance(body, Alert)
+            and body.reporter is not None
+        ):
+            stripped = Alert(
+                alert_source=body.alert_source,
+                summary=body.summary,
+                location=body.location,
+                suspected_exploitation=body.suspected_exploitation,
+                est_persons=body.est_persons,
+                minors_suspected=body.minors_suspected,
+                immediate_danger=body.immediate_danger,
+                indicators_observed=body.indicators_observed,
+                subjects=body.subjects,
+            )
+            return [
+                Draft(
+                    [recipient],
+                    stripped,
+                    case_refs=list(refused.case_refs),
+                    priority=refused.priority.level,
+                    handling=["H2"],
+                )
+            ]
+        return []
+
+
+class SocialServices(Playbook):
+    """Social services: places, case management, returns through the TRM or IOM."""
+
+    def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
+        body = envelope.body
+        key = str(envelope.id)
+        if isinstance(body, Referral):
+            places = self.me.capacity.get("places", 10)
+            take = min(len(body.persons), places)
+            return [
+                Draft(
+                    [envelope.sender],
+                    ReferralResponse(
+                        decision="accepted" if take else "declined",
+                        capacity_remaining=max(0, places - take),
+                    ),
+                    reply_to=envelope,
+                ),
+                Draft(
+                    [envelope.sender],
+                    CaseUpdate(
+                        status="Active",
+                        comment="Temporary accommodation and social support arranged.",
+                    ),
+                    reply_to=envelope,
+                    delay_us=self.work_time(key, 4) + DAY,
+                ),
+            ]
+        if isinstance(body, CaseUpdate) and "home" in body.comment.lower():
+            return self.arrange_return(envelope, body)
+        if isinstance(body, TrmReferral):
+            return [
+                Draft(
+                    [envelope.sender],
+                    CaseUpdate(
+                        status="Active",
+                        comment="Family assessment scheduled; a best-interests assessment comes first.",
+                    ),
+                    reply_to=envelope,
+                )
+            ]
+        return []
+
+    def arrange_return(self, envelope: Envelope, body: CaseUpdate) -> Reaction:
+        key = str(envelope.id)
+        iom = self.first(kind="international_org")
+        consulate = self.first(kind="consulate", country="TM")
+        drafts: Reaction = []
+        persons_source = body.person_id or "tm-victim"
+        wrong = self.wrong_route(key)
+        target = consulate if wrong and consulate else iom
+        if target is not None:
+            drafts.append(
+                Draft(
+                    [target],
+                    TrmReferral(
+                        origin_country="TM",
+                        destination_country=self.me.country,
+                        purpose=["return", "risk_assessment_origin"],
+                        persons=[
+                            Person(
+                                person_id=persons_source,
+                                role="victim",
+                                consent_ref=f"con-{persons_source}",
+                            )
+                        ],
+                        request="Voluntary return: she wants to go home; please assess the risk at origin and arrange reception.",
+                    ),
+                    reply_to=envelope,
+                    language="rus",
+                    legal_basis="trm_mou",
+                )
+            )
+        if consulate is not None:
+            drafts.append(
+                Draft(
+                    [consulate],
+                    InfoRequest(
+                        questions=["Please confirm her identity and issue a travel document."]
+                    ),
+                    reply_to=envelope,
+                    language="rus",
+                    legal_basis="consular",
+                )
+            )
+        return drafts
+
+    def fix(self, refused: Envelope, nack: Nack, recipient: str, now_us: int) -> list[Draft]:
+        iom = self.first(kind="international_org")
+        if isinstance(refused.body, TrmReferral) and iom is not None and recipient != iom:
+            return [
+                Draft(
+                    [iom],
+                    refused.body,
+                    case_refs=list(refused.case_refs),
+                    language="rus",
+                    legal_basis="trm_mou",
+                )
+            ]
+        return []
+
+
+class ChildProtection(Playbook):
+    """Guardianship: takes the child, assesses risk, puts best interests before any return."""
+
+    def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
+        body = envelope.body
+        if isinstance(body, Referral):
+            person = body.persons[0]
+            return [
+                Draft(
+                    [envelope.sender],
+                    ReferralResponse(
+                        decision="accepted",
+                        note="Temporary guardianship and a place in a family-type centre.",
+                    ),
+                    reply_to=envelope,
+                    priority="emergency",
+                ),
+                Draft(
+                    [envelope.sender],
+                    RiskAssessment(
+                        person_id=person.person_id,
+                        risk_level="high",
+                        context="destination",
+                        threats=[
+                            Threat(source="the exploiters' relative in Osh", type="retaliation")
+                        ],
+                        safety_plan="No contact with the family until the assessment in Osh is done.",
+                    ),
+                    reply_to=envelope,
+                ),
+            ]
+        if isinstance(body, TrmReferral):
+            return [
+                Draft(
+                    [envelope.sender],
+                    CaseUpdate(
+                        status="FollowUp",
+                        comment="A best-interests assessment comes before any return; we share the minimum: her wish to see her mother and her medical needs.",
+                    ),
+                    reply_to=envelope,
+                    language="rus",
+                )
+            ]
+        return []
+
+
+class NationalCoordinator(Playbook):
+    """A national TRM focal point: passes a case to the national service provider."""
+
+    def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
+        body = envelope.body
+        if not isinstance(body, TrmReferral):
+            return []
+        ngo = self.first(kind="ngo_shelter", country=self.me.country)
+        drafts: Reaction = [
+            Draft(
+                [envelope.sender],
+                CaseUpdate(
+                    status="Active",
+                    comment="Received by the national focal point; passed to the reception service.",
+                ),
+                reply_to=envelope,
+            )
+        ]
+        if ngo is not None:
+            drafts.append(
+                Draft(
+                    [ngo],
+                    body,
+                    reply_to=envelope,
+                    derived_from=[envelope.id],
+                    language=self.me.languages[0],
+                )
+            )
+        return drafts
+
+
+class InternationalOrganisation(Playbook):
+    """IOM and UNHCR: assisted return, risk assessment at origin, asylum screening."""
+
+    def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
+        body = envelope.body
+        key = str(envelope.id)
+        if isinstance(body, TrmReferral):
+            person = body.persons[0]
+            return [
+                Draft(
+                    [envelope.sender],
+                    RiskAssessment(
+                        person_id=person.person_id,
+                        risk_level="medium",
+                        context="origin_return",
+                        safety_plan="Reception by a partner NGO; no contact with the recruiter's family.",
+                    ),
+                    reply_to=envelope,
+                ),
+                Draft(
+                    [envelope.sender],
+                    ReturnArrangement(
+                        persons=body.persons,
+                        travel_document_status="requested",
+                        escort="IOM operations assistant",
+                        reception_plan="Met at the airport; shelter for two weeks; reintegration grant.",
+                    ),
+                    reply_to=envelope,
+                    delay_us=self.work_time(key, 4) + 3 * DAY,
+                ),
+            ]
+        if isinstance(body, Referral):
+            return [
+                Draft(
+                    [envelope.sender],
+                    ReferralResponse(
+                        decision="accepted", note="Asylum screening interviews booked."
+                    ),
+                    reply_to=envelope,
+                ),
+                Draft(
+                    [envelope.sender],
+                    CaseUpdate(
+                        status="Active",
+                        comment="Screening done with a Dari interpreter; protection needs noted.",
+                    ),
+                    reply_to=envelope,
+                    delay_us=self.work_time(key, 4) + 2 * DAY,
+                ),
+            ]
+        if isinstance(body, InfoRequest):
+            return [
+                Draft(
+                    [envelope.sender],
+                    InfoResponse(findings=["No record of these persons in our caseload."]),
+                    reply_to=envelope,
+                    handling=["H0"],
+                    evaluation=("A", 2),
+                )
+            ]
+        return []
+
+
+class Consulate(Playbook):
+    """A consulate: verifies identity, issues travel documents, slowly."""
+
+    def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
+        body = envelope.body
+        if isinstance(body, InfoRequest):
+            return [
+                Draft(
+                    [envelope.sender],
+                    InfoResponse(
+                        findings=[
+                            "Identity confirmed from the passport register; a certificate of return can be issued."
+                        ]
+                    ),
+                    reply_to=envelope,
+                    handling=["H0"],
+                    evaluation=("A", 1),
+                    legal_basis="consular",
+                )
+            ]
+        if isinstance(body, ReturnArrangement):
+            return [
+                Draft(
+                    [envelope.sender],
+                    ReturnArrangement(
+                        persons=body.persons,
+                        travel_document_status="issued",
+                        consulate=self.agency,
+                        reception_plan=body.reception_plan,
+                    ),
+                    reply_to=envelope,
+                    legal_basis="consular",
+                )
+            ]
+        return []
+
+
+class LabourMigrationAgency(Playbook):
+    """The external labour migration agency: licensing records of recruiters."""
+
+    def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
+        if not isinstance(envelope.body, InfoRequest):
+            return []
+        return [
+            Draft(
+                [envelope.sender],
+                InfoResponse(findings=["The recruiting firm's licence was withdrawn last year."]),
+                reply_to=envelope,
+                handling=["H0"],
+                evaluation=("A", 1),
+            )
+        ]
+
+
+class InterpretationService(Playbook):
+    """Books interpreters: how soon depends on the language's pool in this country."""
+
+    def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
+        body = envelope.body
+        if not isinstance(body, TranslationRequest):
+            return []
+        key = str(envelope.id)
+        pools = [
+            pool
+            for pool in self.scenario.pools
+            if self.me.country in pool.serves
+            and body.from_language in pool.from_languages
+            and pool.interpretation is not None
+        ]
+        if not pools:
+            return [
+                Draft(
+                    [envelope.sender],
+                    TranslationDelivery(
+                        from_language=body.from_language,
+                        to_language=body.to_language,
+                        outcome="unavailable",
+                        note="No interpreter for this language here.",
+                    ),
+                    reply_to=envelope,
+                    delay_us=self.work_time(key),
+                )
+            ]
+        pool = pools[0]
+        assert pool.interpretation is not None
+        wait = pool.interpretation.sample(self.draw(key, 3))
+        partial = body.to_language not in pool.to_languages
+        return [
+            Draft(
+                [envelope.sender],
+                TranslationDelivery(
+                    from_language=body.from_language,
+                    to_language=body.to_language,
+                    outcome="partial" if partial else "assigned",
+                    provider_type="official",
+                    available_from=self.at(now_us + wait),
+                    quality=0.6 if partial else 0.9,
+                ),
+                reply_to=envelope,
+                delay_us=min(wait, self.work_time(key)),
+            )
+        ]

@@ -1,0 +1,44 @@
+"""Running small exercises in-process for the bus tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agencies import build_playbooks
+from trafsim_bus import Bus, EventLogWriter, Scenario, VirtualDriver, load_scenario, read_records
+from trafsim_bus.log.records import Record
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+MINI = SCENARIOS / "mini.toml"
+
+
+def mini() -> Scenario:
+    """The small test scenario."""
+    return load_scenario(MINI)
+
+
+def play(scenario: Scenario, seed: int | None = None) -> tuple[Bus, list[Record]]:
+    """Play to ENDEX with playbooks, in memory; return the bus and every record."""
+    bus = Bus(scenario, seed=seed)
+    records: list[Record] = []
+    driver = VirtualDriver(
+        bus,
+        build_playbooks(scenario, bus.exercise_id, bus.seed),
+        observer=lambda live: records.extend(live.take_records()),
+    )
+    driver.run()
+    records.extend(bus.take_records())
+    return bus, records
+
+
+def play_to_db(
+    scenario: Scenario, db: Path, seed: int | None = None, until_us: int | None = None
+) -> list[Record]:
+    """Play with the log written to `db` (stopping unsealed after `until_us`)."""
+    bus = Bus(scenario, seed=seed)
+    writer = EventLogWriter(db)
+    VirtualDriver(bus, build_playbooks(scenario, bus.exercise_id, bus.seed), writer).run(
+        until_us=until_us
+    )
+    writer.close()
+    return read_records(db)

@@ -1,0 +1,396 @@
+"""Each barrier refuses what it should, with the reason, the hint and a nack from `bus`."""
+
+from __future__ import annotations
+
+from itertools import count
+from typing import Any
+from uuid import uuid5
+from weakref import WeakKeyDictionary
+
+import msgspec
+import pytest
+
+from protocols import Envelope
+from tests.bus.helpers import MINI, mini
+from trafsim_bus import Bus
+from trafsim_bus.log.records import Record
+from trafsim_bus.scenario import parse_scenario
+
+PERSON = {"person_id": "a-uz-03", "role": "victim", "consent_ref": "con-a-uz-03", "age": 34}
+REFERRAL = {
+    "kind": "referral",
+    "referring_organisation": "kz-police",
+    "referred_organisation": ["kz-ngo"],
+    "reason_for_outgoing_referral": "AdditionalServicesRequired",
+    "services_requested": ["shelter"],
+    "persons": [PERSON],
+}
+CONSENT = {
+    "kind": "consent_record",
+    "consent_id": "con-a-uz-03",
+    "person_id": "a-uz-03",
+    "given_at": "2026-06-01T09:00:00+05:00",
+    "elements": {
+        "interview": True,
+        "purpose_explained": True,
+        "data_use": True,
+        "right_of_access": True,
+        "retention_explained": True,
+        "withdrawal_explained": True,
+    },
+    "scope": [{"agency_kind": "ngo_shelter", "data_categories": ["identity"]}],
+}
+
+
+_IDS: WeakKeyDictionary[Bus, count[int]] = WeakKeyDictionary()
+
+
+def envelope(
+    bus: Bus, sender: str, recipients: list[str], body: dict[str, Any], **fields: Any
+) -> Envelope:
+    """A valid envelope of this exercise, with a deterministic id (so its draws are too)."""
+    document = {
+        "schema_version": "1",
+        "id": str(uuid5(bus.exercise_id, f"test:{next(_IDS.setdefault(bus, count()))}")),
+        "exercise_id": str(bus.exercise_id),
+        "sender": sender,
+        "recipients": recipients,
+        "created_at": "2026-06-01T09:00:00+05:00",
+        "language": "rus",
+        "script": "Cyrl",
+        "body": body,
+        **fields,
+    }
+    return msgspec.convert(document, Envelope)
+
+
+def started(text: str | None = None) -> Bus:
+    scenario = parse_scenario(text, "test.toml") if text else mini()
+    bus = Bus(scenario)
+    bus.start()
+    return bus
+
+
+def run_out(bus: Bus) -> list[Record]:
+    """Step to ENDEX; every record so far."""
+    while bus.next_time() is not None:
+        bus.step()
+    return bus.records
+
+
+def outcome(bus: Bus, sent: Envelope, recipient: str) -> Record:
+    """The record that ended a delivery (delivered, rejected or dropped)."""
+    run_out(bus)
+    for record in bus.records:
+        if (
+            record.envelope_id == str(sent.id)
+            and record.recipient == recipient
+            and record.kind in ("delivered", "rejected", "dropped")
+        ):
+            return record
+    raise AssertionError("the delivery did not end")
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipient", "body", "reason", "redirect"),
+    [
+        (
+            "kz-police",
+            "kz-nobody",
+            {"kind": "alert", "alert_source": "patrol", "summary": "x"},
+            "unknown_recipient",
+            None,
+        ),
+        (
+            "kz-police",
+            "kz-ngo",
+            {
+                "kind": "screening",
+                "person_id": "p",
+                "instrument": "ilo_fl11",
+                "indicators": [
+                    {"id": "a", "dimension": "forced_labour", "strength": "weak", "present": True}
+                ],
+                "result": "possible",
+            },
+            "not_competent",
+            None,
+        ),
+        (
+            "kz-police",
+            "uz-pgo",
+            {
+                "kind": "mla_request",
+                "requesting_authority": "kz-pgo",
+                "requested_authority": "uz-pgo",
+                "treaty": "minsk_1993",
+                "case_number": "KZ-1",
+                "facts_summary": "x",
+                "legal_qualification": ["KZ CC 128"],
+                "actions_requested": ["search"],
+            },
+            "wrong_jurisdiction",
+            "kz-pgo",
+        ),
+        (
+            "kz-ngo",
+            "uz-police",
+            {"kind": "alert", "alert_source": "hotline", "summary": "x"},
+            "no_channel",
+            None,
+        ),
+    ],
+)
+def test_routing_refusals(
+    sender: str, recipient: str, body: dict, reason: str, redirect: str | None
+) -> None:
+    """Unknown recipient, no competence, wrong jurisdiction (with the legal route), no channel."""
+    bus = started()
+    sent = envelope(bus, sender, [recipient], body)
+    assert bus.submit(sent, origin="team", as_agency=sender).accepted
+    ended = outcome(bus, sent, recipient)
+    assert (ended.kind, ended.data["reason"]) == ("rejected", reason)
+    assert ended.data["redirect_to"] == redirect
+    if redirect:
+        assert ended.data["hint"] == f"send it through {redirect}"
+    nack_id = uuid5(bus.exercise_id, f"nack:{sent.id}:{recipient}")
+    nack = next(
+        r for r in bus.records if r.kind == "envelope_submitted" and r.envelope_id == str(nack_id)
+    )
+    body = nack.data["envelope"]
+    assert nack.origin == "bus"
+    assert body["sender"] == "bus"
+    assert body["recipients"] == [sender]
+    assert body["channel"] is None
+    assert body["in_reply_to"] == str(sent.id)
+    assert body["body"]["ack_of"] == str(sent.id)
+    assert body["body"]["reason"] == reason
+    assert body["body"]["redirect_to"] == redirect
+    assert body["language"] == sent.language
+    delivered = next(
+        r for r in bus.records if r.kind == "delivered" and r.envelope_id == str(nack_id)
+    )
+    assert delivered.t_us == nack.t_us == ended.t_us
+
+
+def test_consent_gate() -> None:
+    """Personal data passes only under a consent in force naming the recipient's kind: no
+    record, a record, a withdrawal and a scope that leaves the recipient out all show."""
+    bus = started()
+    first = envelope(bus, "kz-police", ["kz-ngo"], REFERRAL)
+    bus.submit(first, origin="team", as_agency="kz-police")
+    bus.submit(
+        envelope(bus, "kz-police", ["kz-ngo"], CONSENT), origin="team", as_agency="kz-police"
+    )
+    second = envelope(bus, "kz-police", ["kz-ngo"], REFERRAL)
+    bus.submit(second, origin="team", as_agency="kz-police")
+    withdrawn = {**CONSENT, "withdrawn_at": "2026-06-01T10:00:00+05:00"}
+    bus.submit(
+        envelope(bus, "kz-police", ["kz-ngo"], withdrawn), origin="team", as_agency="kz-police"
+    )
+    third = envelope(bus, "kz-police", ["kz-ngo"], REFERRAL)
+    bus.submit(third, origin="team", as_agency="kz-police")
+    narrow = {
+        **CONSENT,
+        "consent_id": "con-b",
+        "person_id": "b",
+        "scope": [{"agency": "kz-pgo", "data_categories": ["identity"]}],
+    }
+    bus.submit(envelope(bus, "kz-police", ["kz-ngo"], narrow), origin="team", as_agency="kz-police")
+    fourth = envelope(
+        bus,
+        "kz-police",
+        ["kz-ngo"],
+        {**REFERRAL, "persons": [{"person_id": "b", "role": "victim", "consent_ref": "con-b"}]},
+    )
+    bus.submit(fourth, origin="team", as_agency="kz-police")
+    minor = envelope(
+        bus,
+        "kz-police",
+        ["kz-ngo"],
+        {**REFERRAL, "persons": [{"person_id": "c", "role": "victim", "is_minor": True}]},
+    )
+    bus.submit(minor, origin="team", as_agency="kz-police")
+    urgent = envelope(
+        bus,
+        "kz-police",
+        ["kz-ngo"],
+        {**REFERRAL, "persons": [{"person_id": "d", "role": "victim"}]},
+        risk_to_life=True,
+    )
+    bus.submit(urgent, origin="team", as_agency="kz-police")
+    run_out(bus)
+    ends = {
+        r.envelope_id: r
+        for r in bus.records
+        if r.kind in ("delivered", "rejected") and r.recipient == "kz-ngo"
+    }
+    assert ends[str(first.id)].data["reason"] == "consent_missing"
+    nack = next(
+        r
+        for r in bus.records
+        if r.kind == "envelope_submitted" and r.data["envelope"]["in_reply_to"] == str(first.id)
+    )
+    assert nack.data["envelope"]["body"]["detail"] == "unknown"
+    assert ends[str(second.id)].kind == "delivered"
+    assert ends[str(third.id)].data["detail"] == "withdrawn"
+    assert ends[str(fourth.id)].data["detail"] == "out_of_scope"
+    assert ends[str(minor.id)].kind == "delivered"
+    assert ends[str(urgent.id)].kind == "delivered"
+
+
+def test_handling_h2_stops_onward_dissemination() -> None:
+    """Passing on an H2 message to someone who was not a party to it is refused."""
+    bus = started()
+    intel = envelope(
+        bus,
+        "uz-police",
+        ["kz-police"],
+        {"kind": "info_response", "findings": ["the recruiter lives in Andijan"]},
+        handling={"codes": ["H1", "H2"]},
+        evaluation={"source": "B", "information": 2},
+        language="uzb",
+        script="Latn",
+    )
+    bus.submit(intel, origin="team", as_agency="uz-police")
+    onward = envelope(
+        bus,
+        "kz-police",
+        ["kz-pgo"],
+        {"kind": "info_response", "findings": ["as we heard"]},
+        handling={"codes": ["H1"]},
+        evaluation={"source": "B", "information": 2},
+        derived_from=[str(intel.id)],
+    )
+    bus.submit(onward, origin="team", as_agency="kz-police")
+    assert outcome(bus, onward, "kz-pgo").data["reason"] == "handling_violation"
+
+
+def test_language_without_a_translator_is_refused() -> None:
+    """A language the recipient does not read, with no pool to translate it, is refused."""
+    bus = started()
+    sent = envelope(
+        bus,
+        "kz-police",
+        ["kz-ngo"],
+        {"kind": "alert", "alert_source": "patrol", "summary": "x"},
+        language="tuk",
+        script="Latn",
+    )
+    bus.submit(sent, origin="team", as_agency="kz-police")
+    assert outcome(bus, sent, "kz-ngo").data["reason"] == "language_not_accepted"
+
+
+def test_channel_flags_on_the_delivery() -> None:
+    """Intelligence channels mark deliveries intelligence-only; evidence over them is
+    inadmissible; an evidence-grade channel keeps evidence as evidence."""
+    bus = started()
+    intel = envelope(
+        bus,
+        "kz-police",
+        ["uz-police"],
+        {"kind": "info_request", "questions": ["?"]},
+        evidentiary_status="evidence",
+        language="uzb",
+        script="Latn",
+    )
+    proof = envelope(
+        bus,
+        "kz-police",
+        ["kz-pgo"],
+        {
+            "kind": "procedural_document",
+            "doc_type": "seizure_protocol",
+            "author": "investigator",
+            "case_number": "KZ-1",
+            "title": "t",
+            "summary": "s",
+            "document_language": "rus",
+        },
+        evidentiary_status="evidence",
+    )
+    for sent in (intel, proof):
+        bus.submit(sent, origin="team", as_agency="kz-police")
+    run_out(bus)
+    found = {r.envelope_id: r.data["delivery"] for r in bus.records if r.kind == "delivered"}
+    assert found[str(intel.id)]["intelligence_only"]
+    assert found[str(intel.id)]["inadmissible"]
+    assert found[str(intel.id)]["evidentiary_status"] == "intelligence"
+    assert found[str(proof.id)]["evidentiary_status"] == "evidence"
+    assert not found[str(proof.id)]["inadmissible"]
+
+
+DISRUPTIONS = """
+[[disruption]]
+id = "d-reject"
+type = "outage"
+target = {{ agencies = ["kz-pgo"] }}
+attributes = {{ mode = "{mode}" }}
+schedule = {{ start = "D1 09:00", duration = "3d" }}
+
+[[disruption]]
+id = "d-cut"
+type = "link_cut"
+target = {{ countries = ["KZ", "UZ"] }}
+attributes = {{ mode = "reject" }}
+schedule = {{ start = "D1 09:00", duration = "3d" }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "ending", "reason"),
+    [
+        ("reject", "rejected", "recipient_offline"),
+        ("black_hole", "dropped", None),
+        ("store_and_forward", "delivered", None),
+    ],
+)
+def test_outage_modes_at_due_time(mode: str, ending: str, reason: str | None) -> None:
+    """An outage holds, drops or refuses what falls due, each effect logged with its id."""
+    bus = started(MINI.read_text() + DISRUPTIONS.format(mode=mode))
+    sent = envelope(
+        bus,
+        "kz-police",
+        ["kz-pgo"],
+        {
+            "kind": "procedural_document",
+            "doc_type": "seizure_protocol",
+            "author": "investigator",
+            "case_number": "KZ-1",
+            "title": "t",
+            "summary": "s",
+            "document_language": "rus",
+        },
+    )
+    bus.submit(sent, origin="team", as_agency="kz-police")
+    ended = outcome(bus, sent, "kz-pgo")
+    assert ended.kind == ending
+    assert ended.data.get("reason") == reason
+    effects = [
+        r for r in bus.records if r.kind == "disruption_effect" and r.envelope_id == str(sent.id)
+    ]
+    assert [e.disruption_id for e in effects] == ["d-reject"]
+    if mode == "store_and_forward":
+        assert ended.data["delivery"]["delay_us"]["outage_hold"] > 0
+        healed = next(
+            r
+            for r in bus.records
+            if r.kind == "disruption_healed" and r.disruption_id == "d-reject"
+        )
+        assert ended.t_us == healed.t_us
+
+
+def test_link_cut_refuses_link_down() -> None:
+    """A link cut between two countries refuses deliveries across it at due time."""
+    bus = started(MINI.read_text() + DISRUPTIONS.format(mode="reject"))
+    sent = envelope(
+        bus,
+        "kz-police",
+        ["uz-police"],
+        {"kind": "info_request", "questions": ["?"]},
+        language="uzb",
+        script="Latn",
+    )
+    bus.submit(sent, origin="team", as_agency="kz-police")
+    ended = outcome(bus, sent, "uz-police")
+    assert ended.data["reason"] == "link_down"

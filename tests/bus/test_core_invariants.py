@@ -1,0 +1,166 @@
+"""Invariants of the core, over many seeds: one delivery per recipient, one ending each,
+causality, FIFO translation within capacity."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from protocols import decode
+from protocols.envelope import Envelope
+from tests.bus.helpers import mini, play
+from trafsim_bus.log.records import Record
+
+SCENARIO = mini()
+SEEDS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TERMINAL = ("delivered", "rejected", "dropped")
+
+
+def _envelopes(records: list[Record]) -> dict[str, dict]:
+    return {
+        str(r.envelope_id): r.data["envelope"] for r in records if r.kind == "envelope_submitted"
+    }
+
+
+@SEEDS
+@given(st.integers(min_value=0, max_value=2**32))
+def test_each_envelope_has_exactly_one_delivery_per_recipient(seed: int) -> None:
+    """Every submitted envelope gets one delivery_created per recipient, no more."""
+    _, records = play(SCENARIO, seed)
+    created = Counter((r.envelope_id, r.recipient) for r in records if r.kind == "delivery_created")
+    assert set(created.values()) == {1}
+    for envelope_id, envelope in _envelopes(records).items():
+        for recipient in envelope["recipients"]:
+            assert created[(envelope_id, recipient)] == 1
+
+
+@SEEDS
+@given(st.integers(min_value=0, max_value=2**32))
+def test_each_delivery_ends_once_or_stays_pending(seed: int) -> None:
+    """Each delivery ends in exactly one of delivered, rejected, dropped, or is still pending
+    at ENDEX, and the core's pending set agrees with the log."""
+    bus, records = play(SCENARIO, seed)
+    endings = Counter((r.envelope_id, r.recipient) for r in records if r.kind in TERMINAL)
+    assert set(endings.values()) <= {1}
+    created = {(r.envelope_id, r.recipient) for r in records if r.kind == "delivery_created"}
+    pending = {tuple(key.split(":", 1)) for key in bus.snapshot()["deliveries"]}
+    assert created - set(endings) == pending
+
+
+@SEEDS
+@given(st.integers(min_value=0, max_value=2**32))
+def test_nothing_is_delivered_before_it_was_submitted(seed: int) -> None:
+    """A delivery's time, and its recorded due time, never precede the submission."""
+    _, records = play(SCENARIO, seed)
+    submitted = {str(r.envelope_id): r.t_us for r in records if r.kind == "envelope_submitted"}
+    order = {str(r.envelope_id): r.seq for r in records if r.kind == "envelope_submitted"}
+    for record in records:
+        if record.kind == "delivered":
+            delivery = record.data["delivery"]
+            assert record.t_us >= submitted[str(record.envelope_id)]
+            assert delivery["submitted_us"] == submitted[str(record.envelope_id)]
+            assert record.seq > order[str(record.envelope_id)]
+            assert delivery["delivered_us"] == record.t_us
+
+
+@SEEDS
+@given(st.integers(min_value=0, max_value=2**32))
+def test_pools_serve_fifo_within_capacity(seed: int) -> None:
+    """A pool never starts a job while c or more are in service, and starts them in the
+    order they queued."""
+    _, records = play(SCENARIO, seed)
+    servers = {pool.id: pool.servers for pool in SCENARIO.pools}
+    queued: dict[str, list[str]] = defaultdict(list)
+    serving: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        pool = record.pool_id
+        key = f"{record.envelope_id}:{record.recipient}"
+        if record.kind == "disruption_effect" and record.data.get("effect") == "capacity":
+            servers[str(pool)] = record.data["servers"]
+        elif record.kind == "translation_queued":
+            queued[str(pool)].append(key)
+        elif record.kind == "translation_started":
+            assert len(serving[str(pool)]) < servers[str(pool)]
+            assert queued[str(pool)][0] == key
+            queued[str(pool)].pop(0)
+            serving[str(pool)].add(key)
+        elif record.kind == "translation_finished" and not record.data["machine"]:
+            serving[str(pool)].discard(key)
+
+
+def test_every_barrier_decision_names_its_stage_and_delay() -> None:
+    """Each barrier decision says its stage, outcome and added delay; refusals their reason."""
+    _, records = play(SCENARIO)
+    decisions = [r for r in records if r.kind == "barrier_decision"]
+    assert decisions
+    for decision in decisions:
+        assert decision.data["stage"] in {
+            "admission",
+            "routing",
+            "consent",
+            "handling",
+            "language",
+            "loss",
+            "latency",
+            "translation",
+            "disruption",
+            "delivery",
+        }
+        assert isinstance(decision.data["added_us"], int)
+        if decision.data["outcome"] == "rejected":
+            assert decision.data["reason"]
+
+
+def test_resubmission_adds_only_a_duplicate_or_a_refusal() -> None:
+    """The same id with the same bytes is ignored; with other bytes it is refused; neither
+    creates a delivery."""
+    bus, records = play(SCENARIO)
+    first = next(r for r in records if r.kind == "envelope_submitted" and r.origin == "playbook")
+    envelope = decode(__import__("msgspec").json.encode(first.data["envelope"]), Envelope)
+    before = len(bus.records)
+    same = bus.submit(envelope, origin="playbook", as_agency=envelope.sender)
+    assert same.outcome == "duplicate_ignored"
+    changed = __import__("msgspec").structs.replace(
+        envelope, requires_ack=not envelope.requires_ack
+    )
+    conflict = bus.submit(changed, origin="playbook", as_agency=envelope.sender)
+    assert (conflict.outcome, conflict.reason) == ("refused", "duplicate_id_conflict")
+    added = [r.kind for r in bus.records[before:]]
+    assert added == ["duplicate_ignored", "envelope_refused"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"exercise_id": "00000000-0000-0000-0000-000000000000"}, "wrong_exercise"),
+        ({"sender": "kz-pgo"}, "sender_not_authorised"),
+    ],
+)
+def test_envelope_level_refusals_get_no_nack(change: dict, reason: str) -> None:
+    """Wrong exercise or a sender other than the authenticated one: refused at the door,
+    logged, answered synchronously, and never nacked."""
+    import msgspec
+
+    bus, records = play(SCENARIO)
+    first = next(r for r in records if r.kind == "envelope_submitted" and r.origin == "playbook")
+    document = {**first.data["envelope"], **change, "id": "11111111-2222-4333-8444-555555555555"}
+    envelope = decode(msgspec.json.encode(document), Envelope)
+    before = len(bus.records)
+    result = bus.submit(envelope, origin="team", as_agency=first.data["envelope"]["sender"])
+    assert (result.outcome, result.reason) == ("refused", reason)
+    assert [r.kind for r in bus.records[before:]] == ["envelope_refused"]
+    assert bus.records[-1].data["reason"] == reason
+
+
+def test_invalid_bytes_are_refused_with_the_protocol_error() -> None:
+    """Bytes that do not decode are refused `invalid_message` with the path in the detail."""
+    bus, _ = play(SCENARIO)
+    result = bus.submit_bytes(
+        b'{"schema_version": "1", "id": 5}', origin="team", as_agency="kz-police"
+    )
+    assert (result.outcome, result.reason) == ("refused", "invalid_message")
+    assert result.detail is not None
+    assert result.detail.startswith("$.id")

@@ -1,0 +1,137 @@
+"""The event log: append-only, hash-chained, verifiable offline, recomputable by hand."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bus.helpers import mini, play_to_db
+from trafsim_bus.log.verify import verify_log
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+@pytest.fixture(scope="module")
+def sealed_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete, sealed log of the mini scenario (copied per test before changing it)."""
+    path = tmp_path_factory.mktemp("log") / "mini.db"
+    play_to_db(mini(), path)
+    return path
+
+
+def copy_of(source: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
+
+
+def trafsim(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trafsim", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_a_sealed_log_verifies(sealed_log: Path) -> None:
+    """An untouched log exits 0 and prints its head last."""
+    result = trafsim("verify", str(sealed_log))
+    assert result.returncode == 0, result.stdout
+    assert re.fullmatch(r"head seq=\d+ sha256=[0-9a-f]{64}", result.stdout.splitlines()[-1])
+
+
+def test_updates_and_deletes_are_refused(sealed_log: Path, tmp_path: Path) -> None:
+    """Triggers keep the events append-only."""
+    path = copy_of(sealed_log, tmp_path)
+    with sqlite3.connect(path) as conn:
+        for statement in (
+            "UPDATE events SET t_us = 0 WHERE seq = 3",
+            "DELETE FROM events WHERE seq = 3",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(statement)
+
+
+def _tamper(path: Path, *statements: str) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER events_no_update")
+        conn.execute("DROP TRIGGER events_no_delete")
+        for statement in statements:
+            conn.execute(statement)
+
+
+@pytest.mark.parametrize(
+    ("statements", "message"),
+    [
+        (
+            ["UPDATE events SET data = json_set(data, '$.tampered', 1) WHERE seq = 40"],
+            "seq 40: the record does not match its hash",
+        ),
+        (
+            ["UPDATE events SET t_us = t_us + 1 WHERE seq = 12"],
+            "seq 12: the record does not match its hash",
+        ),
+        (["DELETE FROM events WHERE seq = 25"], "seq 25: missing"),
+        (
+            ["UPDATE deliveries SET status = 'delivered' WHERE status = 'rejected'"],
+            "projection deliveries",
+        ),
+        (["DELETE FROM case_refs"], "projection case_refs"),
+    ],
+    ids=["changed-data", "changed-time", "gap", "changed-projection", "deleted-projection"],
+)
+def test_tampering_is_found_and_named(
+    sealed_log: Path, tmp_path: Path, statements: list[str], message: str
+) -> None:
+    """A changed record, a gap or a changed projection exits 1 naming the first bad seq or
+    table."""
+    path = copy_of(sealed_log, tmp_path)
+    _tamper(path, *statements)
+    result = trafsim("verify", str(path))
+    assert result.returncode == 1
+    assert message in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("head seq=")
+
+
+def test_a_log_cut_at_its_end_is_intact_but_unsealed(sealed_log: Path, tmp_path: Path) -> None:
+    """A run that stopped early (a crash) verifies intact but unsealed: exit 3; with the
+    sealed run's head as --expect it exits 1."""
+    cut = tmp_path / "cut.db"
+    play_to_db(mini(), cut, until_us=36 * 3600 * 1_000_000)
+    result = trafsim("verify", str(cut))
+    assert result.returncode == 3, result.stdout
+    assert "not sealed" in result.stdout
+    sealed_head = verify_log(sealed_log).head_sha256
+    assert trafsim("verify", str(cut), "--expect", sealed_head).returncode == 1
+    assert trafsim("verify", str(sealed_log), "--expect", sealed_head).returncode == 0
+
+
+def test_verify_a_missing_or_foreign_file(tmp_path: Path) -> None:
+    """Not a log: exit 1 with a sentence, no traceback."""
+    missing = trafsim("verify", str(tmp_path / "nope.db"))
+    assert missing.returncode == 1
+    assert "no such log" in missing.stdout
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    foreign = trafsim("verify", str(other))
+    assert foreign.returncode == 1
+    assert "not a trafsim event log" in foreign.stdout
+    assert "Traceback" not in missing.stderr + foreign.stderr
+
+
+def test_the_documented_script_recomputes_the_head(sealed_log: Path, tmp_path: Path) -> None:
+    """The script in docs/log-schema.md prints the same head line as `trafsim verify`."""
+    text = (ROOT / "docs" / "log-schema.md").read_text(encoding="utf-8")
+    script = re.search(r"```python\n(.*?)```", text, re.DOTALL)
+    assert script, "docs/log-schema.md has no python block"
+    assert len(script[1].strip().splitlines()) <= 10
+    path = tmp_path / "recompute.py"
+    path.write_text(script[1])
+    ours = subprocess.run(
+        [sys.executable, str(path), str(sealed_log)], capture_output=True, text=True, check=True
+    )
+    assert ours.stdout.strip() == trafsim("verify", str(sealed_log)).stdout.splitlines()[-1]

@@ -1,0 +1,77 @@
+"""The metrics document: the same bytes from `run --json` and `metrics --json`, and sums
+that add up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bus.helpers import MINI
+from trafsim_bus.metrics import DELIVERY_REASONS, ENVELOPE_REASONS, summary
+
+
+def trafsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "trafsim", *args], capture_output=True, check=False, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def run_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path]:
+    db = tmp_path_factory.mktemp("metrics") / "mini.db"
+    result = trafsim("run", str(MINI), "--db", str(db), "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout, db
+
+
+def test_run_and_metrics_print_the_same_bytes(run_json: tuple[bytes, Path]) -> None:
+    """`trafsim run --json` and `trafsim metrics DB --json` go through one function."""
+    printed, db = run_json
+    again = trafsim("metrics", str(db), "--json")
+    assert again.returncode == 0
+    assert again.stdout == printed
+
+
+def test_counters_add_up(run_json: tuple[bytes, Path]) -> None:
+    """delivered + rejected + dropped + pending = deliveries, overall, by type and by origin;
+    every delay count equals messages.delivered; rejections have one key per reason."""
+    document = json.loads(run_json[0])
+    messages = document["messages"]
+    for counters in [messages, *messages["by_type"].values(), *messages["by_origin"].values()]:
+        assert (
+            counters["delivered"] + counters["rejected"] + counters["dropped"] + counters["pending"]
+            == counters["deliveries"]
+        )
+    assert sum(c["submitted"] for c in messages["by_origin"].values()) == messages["submitted"]
+    assert set(messages["rejected_by_reason"]) == set(DELIVERY_REASONS)
+    assert set(messages["refused_by_reason"]) == set(ENVELOPE_REASONS)
+    assert sum(messages["rejected_by_reason"].values()) == messages["rejected"]
+    for part in document["delay_s"].values():
+        assert part["count"] == messages["delivered"]
+    assert messages["by_origin"]["bus"]["submitted"] == messages["rejected"]
+    assert list(document) == sorted(document)
+
+
+def test_summaries_interpolate_linearly() -> None:
+    """p50 and p90 interpolate at (n-1)*p over the sorted values; an empty summary is null."""
+    assert summary([4.0, 1.0, 3.0, 2.0]) == {
+        "count": 4,
+        "mean": 2.5,
+        "p50": 2.5,
+        "p90": 3.7,
+        "max": 4.0,
+    }
+    assert summary([]) == {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
+
+
+def test_the_text_summary_is_rendered_from_the_document(run_json: tuple[bytes, Path]) -> None:
+    """Without --json, the same numbers as a readable report."""
+    _, db = run_json
+    text = trafsim("metrics", str(db)).stdout.decode()
+    document = json.loads(run_json[0])
+    assert f"{document['messages']['submitted']} envelopes submitted" in text
+    assert document["log_head"]["sha256"] in text

@@ -1,0 +1,164 @@
+"""Bad scenarios get one clear line naming file and key, exit 1, and write nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bus.helpers import MINI
+from trafsim_bus import ScenarioError
+from trafsim_bus.scenario import parse_scenario
+
+TEXT = MINI.read_text(encoding="utf-8")
+
+
+def broken(old: str, new: str) -> str:
+    assert old in TEXT, old
+    return TEXT.replace(old, new, 1)
+
+
+CASES = [
+    (
+        "unknown agency in a channel",
+        broken('from = ["kz-pgo"]', 'from = ["kz-nowhere"]'),
+        "mini.toml: channel[5].from[0]: expected an agency id",
+    ),
+    (
+        "5 dayz",
+        broken('duration = "2d"', 'duration = "5 dayz"'),
+        "mini.toml: exercise.duration: expected a duration like \"36h\" (units s, min, h, d, w), got '5 dayz'",
+    ),
+    (
+        "unknown language",
+        broken('languages = ["uzb"]', 'languages = ["uzbek"]'),
+        "mini.toml: agency[3].languages[0]: expected an ISO 639-3 language code",
+    ),
+    (
+        "inject to nowhere",
+        broken('to = ["kz-ngo"]\nchannel = "hotline"', 'to = ["kz-nobody"]\nchannel = "hotline"'),
+        "mini.toml: inject[0].to[0]: expected an agency id",
+    ),
+    (
+        "p90 below the median",
+        broken('{ median = "4h", p90 = "2d" }', '{ median = "4h", p90 = "2h" }'),
+        "mini.toml: channel[4].latency[0].p90: expected a p90 above the median '4h', got '2h'",
+    ),
+    (
+        "TOML syntax error",
+        broken('title = "Mini"', 'title = = "Mini"'),
+        "mini.toml:4:9: TOML syntax error: invalid value",
+    ),
+    (
+        "bad duration in a rule",
+        broken(
+            '{ median = "7d", p90 = "30d", certified = true }',
+            '{ median = "7d", p90 = "tomorrow", certified = true }',
+        ),
+        'mini.toml: channel[5].latency[0].p90: expected a duration like "36h"',
+    ),
+    (
+        "a time after ENDEX",
+        broken('at = "D1 10:00"', 'at = "D9 10:00"'),
+        "mini.toml: inject[0].at: 'D9 10:00' is after ENDEX",
+    ),
+    (
+        "a time before STARTEX",
+        broken('at = "D1 10:00"', 'at = "D1 08:00"'),
+        "mini.toml: inject[0].at: 'D1 08:00' is before STARTEX",
+    ),
+    (
+        "unknown key",
+        broken('both_ways = true\ntypes = ["referral"', 'both_way = true\ntypes = ["referral"'),
+        "mini.toml: channel[2]: object contains unknown field `both_way`",
+    ),
+    (
+        "bad body in an inject",
+        broken("est_persons = 14", "est_persons = -1"),
+        "mini.toml: inject[0].body.est_persons: expected `int` >= 0",
+    ),
+    (
+        "an IANA zone",
+        broken('utc_offset = "+05:00"', 'utc_offset = "Asia/Almaty"'),
+        'mini.toml: country[0].utc_offset: expected a numeric offset like "+05:00"',
+    ),
+    ("a reserved id", broken('id = "kz-pgo"\nname', 'id = "excon"\nname'), "reserved"),
+    (
+        "a bad enum",
+        broken('family = "fixed"', 'family = "gaussian"'),
+        "mini.toml: channel[0].latency[0].family: expected one of fixed, lognormal; got 'gaussian'",
+    ),
+    (
+        "last rule filtered",
+        broken('{ median = "2h", p90 = "1d" }', '{ types = ["ack"], median = "2h", p90 = "1d" }'),
+        "the last latency rule must have no filter",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_scenario_is_named_precisely(text: str, message: str) -> None:
+    """The loader's one error names the file, the key path (or line and column) and what
+    was expected."""
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "mini.toml")
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [c[1:] for c in CASES[:6]], ids=[c[0] for c in CASES[:6]]
+)
+def test_run_refuses_a_bad_scenario_without_a_traceback_or_a_log(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """`trafsim run bad.toml` prints one line, exits 1, and leaves no log file."""
+    path = tmp_path / "mini.toml"
+    path.write_text(text, encoding="utf-8")
+    db = tmp_path / "out.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "trafsim", "run", str(path), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("trafsim:")]
+    assert len(errors) == 1
+    assert message.split(": ", 1)[1] in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not db.exists()
+    assert not result.stdout
+
+
+def test_validate_reports_each_file(tmp_path: Path) -> None:
+    """`trafsim scenario validate` says ok or the error per file, exit 1 if any is bad."""
+    good = tmp_path / "good.toml"
+    good.write_text(TEXT, encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(CASES[1][1], encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "trafsim", "scenario", "validate", str(good), str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"{good}: ok (mini" in result.stdout
+    assert f"{bad}: exercise.duration" in result.stdout
+
+
+def test_an_existing_log_is_not_overwritten(tmp_path: Path) -> None:
+    """`--db` naming an existing file is refused unless --overwrite."""
+    db = tmp_path / "taken.db"
+    db.write_bytes(b"precious")
+    result = subprocess.run(
+        [sys.executable, "-m", "trafsim", "run", str(MINI), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "--overwrite" in result.stderr
+    assert db.read_bytes() == b"precious"

@@ -1,0 +1,124 @@
+"""Query tables derived from the events: envelopes, case references, deliveries.
+
+The writer keeps them in the same transaction as the events; `verify` rebuilds them from
+the events and compares."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import msgspec
+
+from trafsim_bus.log.records import Record
+
+ENVELOPE_COLUMNS: Final = (
+    "envelope_id",
+    "seq",
+    "t_us",
+    "origin",
+    "sender",
+    "kind",
+    "language",
+    "recipients",
+)
+CASE_COLUMNS: Final = ("envelope_id", "case_ref")
+DELIVERY_COLUMNS: Final = (
+    "envelope_id",
+    "recipient",
+    "created_seq",
+    "created_us",
+    "channel",
+    "status",
+    "reason",
+    "final_seq",
+    "delivered_us",
+)
+
+Row = tuple[Any, ...]
+
+
+class Projector:
+    """Folds records into the projection rows, remembering which rows changed."""
+
+    __slots__ = (
+        "cases",
+        "deliveries",
+        "dirty_deliveries",
+        "envelopes",
+        "new_cases",
+        "new_envelopes",
+    )
+
+    def __init__(self) -> None:
+        self.envelopes: dict[str, Row] = {}
+        self.cases: list[Row] = []
+        self.deliveries: dict[tuple[str, str], list[Any]] = {}
+        self.new_envelopes: list[Row] = []
+        self.new_cases: list[Row] = []
+        self.dirty_deliveries: dict[tuple[str, str], None] = {}
+
+    def apply(self, record: Record) -> None:
+        """Update the rows a record touches."""
+        kind = record.kind
+        if kind == "envelope_submitted":
+            envelope = record.data["envelope"]
+            row = (
+                record.envelope_id,
+                record.seq,
+                record.t_us,
+                record.origin,
+                envelope["sender"],
+                envelope["body"]["kind"],
+                envelope["language"],
+                msgspec.json.encode(envelope["recipients"]).decode(),
+            )
+            self.envelopes[str(record.envelope_id)] = row
+            self.new_envelopes.append(row)
+            for case_ref in dict.fromkeys(envelope.get("case_refs", [])):
+                case_row = (record.envelope_id, case_ref)
+                self.cases.append(case_row)
+                self.new_cases.append(case_row)
+            return
+        if record.envelope_id is None or record.recipient is None:
+            return
+        key = (record.envelope_id, record.recipient)
+        if kind == "delivery_created":
+            self.deliveries[key] = [
+                *key,
+                record.seq,
+                record.t_us,
+                None,
+                "pending",
+                None,
+                None,
+                None,
+            ]
+        elif kind == "channel_resolved":
+            self.deliveries[key][4] = record.data["channel"]
+        elif kind in ("delivered", "rejected", "dropped"):
+            delivery = self.deliveries[key]
+            delivery[5] = kind
+            delivery[6] = record.data.get("reason")
+            delivery[7] = record.seq
+            if kind == "delivered":
+                delivery[4] = record.data["delivery"]["channel"]
+                delivery[8] = record.t_us
+        else:
+            return
+        self.dirty_deliveries[key] = None
+
+    def take_changes(self) -> tuple[list[Row], list[Row], list[Row]]:
+        """(new envelope rows, new case rows, changed delivery rows) since the last call."""
+        envelopes, self.new_envelopes = self.new_envelopes, []
+        cases, self.new_cases = self.new_cases, []
+        deliveries = [tuple(self.deliveries[key]) for key in self.dirty_deliveries]
+        self.dirty_deliveries = {}
+        return envelopes, cases, deliveries
+
+    def tables(self) -> dict[str, list[Row]]:
+        """Every row of every projection, sorted, for comparison with the stored tables."""
+        return {
+            "envelopes": sorted(self.envelopes.values()),
+            "case_refs": sorted(self.cases),
+            "deliveries": sorted(tuple(row) for row in self.deliveries.values()),
+        }

@@ -1,0 +1,100 @@
+"""`trafsim verify`: recompute the hash chain and the projections of a log."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trafsim_bus.log.projections import Projector
+from trafsim_bus.log.reader import open_log, rows
+from trafsim_bus.log.records import canonical
+from trafsim_bus.log.writer import GENESIS
+
+INTACT_SEALED = 0
+BAD = 1
+INTACT_UNSEALED = 3
+
+
+@dataclass
+class Verdict:
+    """What verification found: problems (first bad seq first), the head, and the seal."""
+
+    head_seq: int = -1
+    head_sha256: str = GENESIS.hex()
+    problems: list[str] = field(default_factory=list)
+    sealed: bool = False
+    records: int = 0
+
+    def status(self, expect: str | None = None) -> int:
+        """0 intact and sealed, 1 bad (or not the expected head), 3 intact but unsealed."""
+        if self.problems or (expect is not None and expect.lower() != self.head_sha256):
+            return BAD
+        return INTACT_SEALED if self.sealed else INTACT_UNSEALED
+
+    def lines(self, expect: str | None = None) -> list[str]:
+        """The report, the head line last."""
+        out = list(self.problems)
+        if expect is not None and expect.lower() != self.head_sha256 and not self.problems:
+            out.append(f"head differs from the expected sha256 {expect.lower()}")
+        if not self.problems:
+            out.append(
+                f"{self.records} records intact; "
+                + ("sealed by exercise_ended" if self.sealed else "not sealed (live, or cut short)")
+            )
+        out.append(f"head seq={self.head_seq} sha256={self.head_sha256}")
+        return out
+
+
+def verify_log(path: Path) -> Verdict:
+    """Check every record's hash, the sequence, the seal and the projections."""
+    conn = open_log(path)
+    try:
+        return _verify(conn)
+    finally:
+        conn.close()
+
+
+def _verify(conn: sqlite3.Connection) -> Verdict:
+    verdict = Verdict()
+    previous = GENESIS
+    projector = Projector()
+    last_kind = ""
+    last_data: dict[str, object] = {}
+    for record, stored in rows(conn):
+        expected_seq = verdict.head_seq + 1
+        if record.seq != expected_seq:
+            verdict.problems.append(
+                f"seq {expected_seq}: missing (the next record is seq {record.seq})"
+            )
+            return verdict
+        digest = hashlib.sha256(previous + canonical(record)).digest()
+        if digest.hex() != stored:
+            verdict.problems.append(
+                f"seq {record.seq}: the record does not match its hash (changed after it was written)"
+            )
+            return verdict
+        projector.apply(record)
+        previous = digest
+        verdict.head_seq = record.seq
+        verdict.head_sha256 = digest.hex()
+        verdict.records += 1
+        last_kind, last_data = record.kind, record.data
+    verdict.sealed = last_kind == "exercise_ended" and last_data.get("records") == verdict.records
+    for table, expected in projector.tables().items():
+        stored_rows = sorted(tuple(row) for row in conn.execute(f"SELECT * FROM {table}"))
+        if stored_rows != expected:
+            verdict.problems.append(
+                f"projection {table}: {_first_difference(stored_rows, expected)}"
+            )
+    return verdict
+
+
+def _first_difference(stored: list[tuple[object, ...]], expected: list[tuple[object, ...]]) -> str:
+    for have, want in zip(stored, expected, strict=False):
+        if have != want:
+            return f"stored row {have} differs from {want} rebuilt from the events"
+    if len(stored) > len(expected):
+        return f"stored row {stored[len(expected)]} has no event behind it"
+    return f"row {expected[len(stored)]} rebuilt from the events is missing"

@@ -1,0 +1,178 @@
+"""Admission and routing: competence, channel, jurisdiction and language, per delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass
+
+from protocols import CONTROL_KINDS
+from trafsim_bus.scenario.model import (
+    EXCON,
+    Agency,
+    Channel,
+    Distribution,
+    LatencyRule,
+    Scenario,
+    Selector,
+    TranslationPool,
+)
+
+ALWAYS_RECEIVABLE = frozenset({"ack", "nack"}) | CONTROL_KINDS
+"""Receipts and exercise control reach any agency, whatever its competence."""
+
+EXCON_CHANNEL = Channel(
+    id=EXCON,
+    name="Exercise control",
+    directions=(((Selector(id=EXCON),), (Selector(),)),),
+    within_agency=False,
+    types=CONTROL_KINDS,
+    evidence_grade=False,
+    intelligence_only=False,
+    translation_by="recipient",
+    loss=0.0,
+    open=True,
+    latency=(LatencyRule(None, None, None, Distribution("fixed", 0, None), False),),
+)
+"""The built-in zero-latency channel for control-family messages from `excon`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a delivery is refused, and where the sender should go instead."""
+
+    stage: str
+    reason: str
+    detail: str
+    redirect_to: str | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The channel a delivery takes, and the others that would also have carried it."""
+
+    channel: Channel
+    alternatives: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """How a delivery is translated: by which pool, on which side, into which language."""
+
+    pool: TranslationPool
+    side: str
+    target: str
+
+
+def is_control_from_excon(sender: str, kind: str) -> bool:
+    """Control-family messages from exercise control skip channels and languages."""
+    return sender == EXCON and kind in CONTROL_KINDS
+
+
+def admit(scenario: Scenario, recipient_id: str, kind: str) -> Agency | Refusal:
+    """The recipient, if known and competent for `kind`."""
+    recipient = scenario.agency(recipient_id)
+    if recipient is None:
+        return Refusal(
+            "admission", "unknown_recipient", f"no agency {recipient_id!r} in this exercise"
+        )
+    if kind in ALWAYS_RECEIVABLE or recipient.id == EXCON:
+        return recipient
+    if not scenario.jurisdiction.competent(recipient.kind, kind):
+        return Refusal(
+            "admission",
+            "not_competent",
+            f"a {recipient.kind} ({recipient.id}) is not competent to receive {kind}",
+        )
+    return recipient
+
+
+def route(
+    scenario: Scenario,
+    sender: Agency,
+    recipient: Agency,
+    kind: str,
+    named: str | None,
+    closed: Container[str],
+    opened: Container[str],
+) -> Route | Refusal:
+    """Pick the channel: the named one if it may carry the message, else the first declared.
+
+    Refuses `wrong_jurisdiction` (with the agency of the sender's country that may send it)
+    or `no_channel`."""
+    if is_control_from_excon(sender.id, kind):
+        return Route(EXCON_CHANNEL, ())
+    carriers = [
+        channel
+        for channel in scenario.channels
+        if kind in channel.types and _is_open(channel, closed, opened)
+    ]
+    usable = [
+        channel
+        for channel in carriers
+        if channel.connects(sender, recipient)
+        and scenario.jurisdiction.may_use(channel.id, sender.kind, kind)
+    ]
+    if usable:
+        ids = tuple(channel.id for channel in usable)
+        if named is None:
+            return Route(usable[0], ids[1:])
+        for channel in usable:
+            if channel.id == named:
+                return Route(channel, tuple(other for other in ids if other != named))
+        return Refusal(
+            "routing",
+            "no_channel",
+            f"channel {named!r} does not carry {kind} from {sender.id} to {recipient.id}",
+            hint=f"use channel {ids[0]}",
+        )
+    for channel in carriers:
+        for other in scenario.agencies.values():
+            if (
+                other.country == sender.country
+                and other.id != sender.id
+                and channel.connects(other, recipient)
+                and scenario.jurisdiction.may_use(channel.id, other.kind, kind)
+            ):
+                return Refusal(
+                    "routing",
+                    "wrong_jurisdiction",
+                    f"{channel.id} carries {kind} from {sender.country} to {recipient.id}, "
+                    f"but a {sender.kind} may not send it",
+                    redirect_to=other.id,
+                    hint=f"send it through {other.id}",
+                )
+    return Refusal(
+        "routing", "no_channel", f"no channel carries {kind} from {sender.id} to {recipient.id}"
+    )
+
+
+def _is_open(channel: Channel, closed: Container[str], opened: Container[str]) -> bool:
+    if channel.id in closed:
+        return False
+    return channel.open or channel.id in opened
+
+
+def translation_for(
+    scenario: Scenario,
+    sender: Agency,
+    recipient: Agency,
+    channel: Channel,
+    language: str,
+    kind: str,
+) -> Translation | Refusal | None:
+    """None when the recipient reads `language`; else the pool and target, or a refusal."""
+    if language in recipient.languages or is_control_from_excon(sender.id, kind):
+        return None
+    side = channel.translation_by
+    country = recipient.country if side == "recipient" else sender.country
+    for target in recipient.languages:
+        for pool in scenario.pools:
+            if pool.translates(language, target, country):
+                return Translation(pool, side, target)
+    return Refusal(
+        "language",
+        "language_not_accepted",
+        f"{recipient.id} reads {', '.join(recipient.languages)}; no translator in {country} "
+        f"translates {language} into any of them",
+    )

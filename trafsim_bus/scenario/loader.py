@@ -1,0 +1,922 @@
+"""Load a scenario: TOML syntax, then types, then meaning; every error names file and key."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, get_args
+from uuid import UUID
+
+import msgspec
+from msgspec import inspect
+
+from protocols import MESSAGE_TYPES, Body, Envelope
+from protocols.fields import ID_PATTERN, KIND_PATTERN, Language, Script
+from trafsim_bus.errors import ScenarioError
+from trafsim_bus.scenario import raw
+from trafsim_bus.scenario.bundled import read_scenario_source
+from trafsim_bus.scenario.model import (
+    EXCON,
+    RESERVED_IDS,
+    Agency,
+    Background,
+    Channel,
+    Country,
+    Disruption,
+    Distribution,
+    ExpectedAction,
+    Inject,
+    Jump,
+    Jurisdiction,
+    LatencyRule,
+    PlaybookParams,
+    ReplyTo,
+    RolePlayer,
+    Scenario,
+    Selector,
+    Target,
+    TranslationPool,
+    UseRule,
+)
+from trafsim_bus.timebase import HOUR, parse_day_time, parse_duration, parse_offset
+
+LANGUAGES: tuple[str, ...] = get_args(Language)
+SCRIPTS: tuple[str, ...] = get_args(Script)
+_ID = re.compile(ID_PATTERN)
+_KIND = re.compile(KIND_PATTERN)
+_COUNTRY = re.compile(r"^([A-Z]{2}|intl)$(?!\n)")
+_TOML_POSITION = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+_ENVELOPE_KEYS = frozenset(
+    {
+        "language",
+        "script",
+        "priority",
+        "handling",
+        "evaluation",
+        "case_refs",
+        "evidentiary_status",
+        "risk_to_life",
+        "requires_ack",
+        "legal_basis",
+        "attachments",
+    }
+)
+_MODES = ("store_and_forward", "black_hole", "reject")
+_DEFAULT_RESPONSE = Distribution("lognormal", 2 * HOUR, 12 * HOUR)
+_PROBE_ID = UUID(int=0)
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load and check a scenario: a `.toml` path or a bundled name (`silk-thread`)."""
+    source, text = read_scenario_source(name_or_path)
+    return parse_scenario(text, source)
+
+
+def parse_scenario(text: str, source: str) -> Scenario:
+    """Parse scenario text; `source` names it in errors (`silk-thread.toml`)."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.match(str(exc))
+        if match is None:
+            raise ScenarioError(source, f"TOML syntax error: {exc}") from None
+        where = f"{source}:{match['line']}:{match['column']}"
+        raise ScenarioError(where, f"TOML syntax error: {match['message'].lower()}") from None
+    try:
+        file = raw.decode_file(document)
+    except msgspec.ValidationError as exc:
+        path, message = _split_validation(str(exc))
+        raise ScenarioError(f"{source}: {path or '(top level)'}", _explain(message, path)) from None
+    return _Resolver(file, source, text).scenario()
+
+
+def _split_validation(message: str) -> tuple[str, str]:
+    """msgspec's "Expected `int` - at `$.a[0].b`" → ("a[0].b", "expected `int`")."""
+    sentence, _, path = message.partition(" - at `")
+    path = path.rstrip("`").removeprefix("$").removeprefix(".")
+    return path, sentence[:1].lower() + sentence[1:]
+
+
+def _explain(message: str, path: str) -> str:
+    """Add the allowed values to an "invalid enum value" message, when the type tells them."""
+    if not message.startswith("invalid enum value"):
+        return message
+    values = _literal_values_at(path)
+    if not values:
+        return message
+    got = message.removeprefix("invalid enum value ").strip()
+    return f"expected one of {', '.join(map(str, values))}; got {got}"
+
+
+def _literal_values_at(path: str) -> tuple[Any, ...]:
+    info: inspect.Type = inspect.type_info(raw.ScenarioFile)
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        info = _strip(info)
+        if part.startswith("["):
+            if isinstance(info, inspect.ListType):
+                info = info.item_type
+            continue
+        if isinstance(info, inspect.DictType):
+            info = info.value_type
+            continue
+        if not isinstance(info, inspect.StructType):
+            return ()
+        fields = {field.encode_name: field.type for field in info.fields}
+        if part not in fields:
+            return ()
+        info = fields[part]
+    info = _strip(info)
+    return info.values if isinstance(info, inspect.LiteralType) else ()
+
+
+def _strip(info: inspect.Type) -> inspect.Type:
+    """Look through metadata and optional wrappers."""
+    while True:
+        if isinstance(info, inspect.Metadata):
+            info = info.type
+        elif isinstance(info, inspect.UnionType):
+            options = [t for t in info.types if not isinstance(t, inspect.NoneType)]
+            literal = [t for t in options if isinstance(t, inspect.LiteralType)]
+            info = literal[0] if literal else options[0]
+            if not literal and len(options) > 1:
+                return info
+        else:
+            return info
+
+
+class _Resolver:
+    """Checks meaning and builds the resolved scenario; raises the first error it finds."""
+
+    def __init__(self, file: raw.ScenarioFile, source: str, text: str) -> None:
+        self.file = file
+        self.source = source
+        self.text = text
+        self.countries: dict[str, Country] = {}
+        self.agencies: dict[str, Agency] = {}
+        self.kinds: list[str] = []
+        self.channels: dict[str, Channel] = {}
+        self.pools: dict[str, TranslationPool] = {}
+        self.role_players: dict[str, RolePlayer] = {}
+        self.startex_minute = 0
+        self.play_us = 0
+        self.jumps: list[Jump] = []
+
+    def fail(self, path: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.source}: {path}", message)
+
+    # -- building ---------------------------------------------------------------------
+
+    def scenario(self) -> Scenario:
+        startex = self.exercise()
+        self.resolve_countries()
+        params = self.resolve_playbooks()
+        self.resolve_agencies(params)
+        self.resolve_channels()
+        jurisdiction = self.resolve_jurisdiction()
+        self.resolve_pools()
+        self.resolve_role_players()
+        injects = tuple(self.resolve_inject(i, inject) for i, inject in enumerate(self.file.inject))
+        self.unique((inject.id for inject in self.file.inject), "inject", "id")
+        disruptions = tuple(
+            self.resolve_disruption(i, item) for i, item in enumerate(self.file.disruption)
+        )
+        self.unique((item.id for item in self.file.disruption), "disruption", "id")
+        background = tuple(
+            self.resolve_background(i, item) for i, item in enumerate(self.file.background)
+        )
+        self.unique((item.id for item in self.file.background), "background", "id")
+        exercise = self.file.exercise
+        return Scenario(
+            name=exercise.name,
+            title=exercise.title or exercise.name,
+            description=exercise.description,
+            source=self.source,
+            text=self.text,
+            sha256=hashlib.sha256(self.text.encode("utf-8")).hexdigest(),
+            canonical=msgspec.json.encode(self.file, order="sorted"),
+            seed=exercise.seed,
+            startex=startex,
+            play_us=self.play_us,
+            endex_us=self.play_us + sum(jump.by_us for jump in self.jumps),
+            jumps=tuple(self.jumps),
+            countries=self.countries,
+            agencies=self.agencies,
+            channels=tuple(self.channels.values()),
+            jurisdiction=jurisdiction,
+            pools=tuple(self.pools.values()),
+            role_players=self.role_players,
+            injects=tuple(sorted(injects, key=lambda inject: inject.at_us)),
+            disruptions=disruptions,
+            background=background,
+        )
+
+    def exercise(self) -> datetime:
+        exercise = self.file.exercise
+        if not _ID.match(exercise.name):
+            raise self.fail(
+                "exercise.name",
+                f'expected a lower-case id like "silk-thread", got {exercise.name!r}',
+            )
+        startex = _parse_startex(exercise.startex)
+        if startex is None:
+            raise self.fail(
+                "exercise.startex",
+                "expected an RFC 3339 time with a numeric offset like "
+                f'"2026-06-01T09:00:00+05:00", got {exercise.startex!r}',
+            )
+        self.startex_minute = startex.hour * 60 + startex.minute
+        self.play_us = self.duration("exercise.duration", exercise.duration, positive=True)
+        previous = -1
+        jumped = 0
+        for i, jump in enumerate(exercise.jumps):
+            at_play = self.play_time(f"exercise.jumps[{i}].at", jump.at)
+            if at_play <= previous:
+                raise self.fail(f"exercise.jumps[{i}].at", "expected jumps in time order")
+            by = self.duration(f"exercise.jumps[{i}].by", jump.by, positive=True)
+            self.jumps.append(Jump(at_play_us=at_play, at_us=at_play + jumped, by_us=by))
+            jumped += by
+            previous = at_play
+        return startex
+
+    def resolve_countries(self) -> None:
+        for i, country in enumerate(self.file.country):
+            path = f"country[{i}]"
+            if not _COUNTRY.match(country.id):
+                raise self.fail(
+                    f"{path}.id",
+                    f'expected an ISO 3166 code like "KZ" or "intl", got {country.id!r}',
+                )
+            if country.id in self.countries:
+                raise self.fail(f"{path}.id", f"country {country.id!r} is declared twice")
+            offset = parse_offset(country.utc_offset)
+            if offset is None:
+                raise self.fail(
+                    f"{path}.utc_offset",
+                    f'expected a numeric offset like "+05:00", got {country.utc_offset!r}',
+                )
+            self.countries[country.id] = Country(
+                country.id,
+                country.name,
+                tuple(self.languages(f"{path}.languages", country.languages)),
+                offset,
+            )
+        self.countries[EXCON] = Country(EXCON, "Exercise control", LANGUAGES, 0)
+
+    def resolve_playbooks(self) -> dict[str, raw.PlaybookParams]:
+        return dict(self.file.playbooks)
+
+    def resolve_agencies(self, kind_params: dict[str, raw.PlaybookParams]) -> None:
+        for i, agency in enumerate(self.file.agency):
+            path = f"agency[{i}]"
+            if not _ID.match(agency.id):
+                raise self.fail(
+                    f"{path}.id", f'expected a lower-case id like "kz-mia-at", got {agency.id!r}'
+                )
+            if agency.id in RESERVED_IDS:
+                raise self.fail(f"{path}.id", f"{agency.id!r} is reserved for trafsim itself")
+            if agency.id in self.agencies:
+                raise self.fail(f"{path}.id", f"agency {agency.id!r} is declared twice")
+            if agency.country not in self.countries or agency.country == EXCON:
+                raise self.fail(
+                    f"{path}.country",
+                    self.expected_one("a country", agency.country, self.real_countries()),
+                )
+            if not _KIND.match(agency.kind):
+                raise self.fail(
+                    f"{path}.kind", f'expected a snake_case kind like "police", got {agency.kind!r}'
+                )
+            if not agency.languages:
+                raise self.fail(f"{path}.languages", "expected at least one working language")
+            for key, value in agency.capacity.items():
+                if value < 0:
+                    raise self.fail(f"{path}.capacity.{key}", f"expected a count >= 0, got {value}")
+            params = self.params(f"{path}.playbook", kind_params.get(agency.kind), agency.playbook)
+            self.agencies[agency.id] = Agency(
+                id=agency.id,
+                name=agency.name,
+                country=agency.country,
+                kind=agency.kind,
+                languages=tuple(self.languages(f"{path}.languages", agency.languages)),
+                played_by=agency.played_by,
+                capacity=dict(agency.capacity),
+                params=params,
+            )
+            if agency.kind not in self.kinds:
+                self.kinds.append(agency.kind)
+        for kind in self.file.playbooks:
+            if kind not in self.kinds:
+                raise self.fail(
+                    f"playbooks.{kind}", self.expected_one("an agency kind", kind, self.kinds)
+                )
+        excon_params = self.params("playbooks", None, None)
+        self.agencies[EXCON] = Agency(
+            EXCON, "Exercise control", EXCON, EXCON, LANGUAGES, "team", {}, excon_params
+        )
+
+    def params(
+        self, path: str, kind: raw.PlaybookParams | None, own: raw.PlaybookParams | None
+    ) -> PlaybookParams:
+        base = kind or raw.PlaybookParams()
+        mine = own or raw.PlaybookParams()
+
+        def pick(name: str) -> Any:
+            value = getattr(mine, name)
+            return value if value is not None else getattr(base, name)
+
+        for name in ("wrong_route_share", "no_reply", "incomplete_share", "decline_share"):
+            value = pick(name)
+            if value is not None and not 0 <= value <= 1:
+                raise self.fail(f"{path}.{name}", f"expected a share between 0 and 1, got {value}")
+        response = pick("response")
+        execution = pick("execution")
+        return PlaybookParams(
+            response=self.distribution(f"{path}.response", response)
+            if response
+            else _DEFAULT_RESPONSE,
+            execution=self.distribution(f"{path}.execution", execution) if execution else None,
+            wrong_route_share=pick("wrong_route_share") or 0.0,
+            no_reply=pick("no_reply") or 0.0,
+            incomplete_share=pick("incomplete_share") or 0.0,
+            decline_share=pick("decline_share") or 0.0,
+        )
+
+    def resolve_channels(self) -> None:
+        for i, channel in enumerate(self.file.channel):
+            path = f"channel[{i}]"
+            if not _ID.match(channel.id):
+                raise self.fail(
+                    f"{path}.id", f'expected a lower-case id like "mla-central", got {channel.id!r}'
+                )
+            if channel.id in self.channels or channel.id == EXCON:
+                raise self.fail(
+                    f"{path}.id", f"channel {channel.id!r} is declared twice or reserved"
+                )
+            source = self.selectors(f"{path}.from", channel.from_)
+            target = self.selectors(f"{path}.to", channel.to)
+            directions = (
+                ((source, target), (target, source)) if channel.both_ways else ((source, target),)
+            )
+            if not 0 <= channel.loss <= 1:
+                raise self.fail(
+                    f"{path}.loss", f"expected a probability between 0 and 1, got {channel.loss}"
+                )
+            if not channel.latency:
+                raise self.fail(f"{path}.latency", "expected at least one latency rule")
+            rules = []
+            for j, rule in enumerate(channel.latency):
+                rule_path = f"{path}.latency[{j}]"
+                last = j == len(channel.latency) - 1
+                if last and (rule.types or rule.priority or rule.to_country):
+                    raise self.fail(
+                        rule_path,
+                        "the last latency rule must have no filter (types, priority, to_country), so every message finds one",
+                    )
+                rules.append(
+                    LatencyRule(
+                        types=frozenset(self.types(f"{rule_path}.types", rule.types))
+                        if rule.types
+                        else None,
+                        priorities=frozenset(rule.priority) if rule.priority else None,
+                        to_countries=frozenset(
+                            self.country_ids(f"{rule_path}.to_country", rule.to_country)
+                        )
+                        if rule.to_country
+                        else None,
+                        distribution=self.distribution(rule_path, rule),
+                        certified=rule.certified,
+                    )
+                )
+            self.channels[channel.id] = Channel(
+                id=channel.id,
+                name=channel.name or channel.id,
+                directions=directions,
+                within_agency=channel.within_agency,
+                types=frozenset(self.types(f"{path}.types", channel.types)),
+                evidence_grade=channel.evidence_grade,
+                intelligence_only=channel.intelligence_only,
+                translation_by=channel.translation_by,
+                loss=channel.loss,
+                open=channel.open,
+                latency=tuple(rules),
+            )
+
+    def resolve_jurisdiction(self) -> Jurisdiction:
+        jurisdiction = self.file.jurisdiction
+        receive: dict[str, frozenset[str]] = {}
+        for kind, types in jurisdiction.receive.items():
+            if kind not in self.kinds:
+                raise self.fail(
+                    f"jurisdiction.receive.{kind}",
+                    self.expected_one("an agency kind", kind, self.kinds),
+                )
+            receive[kind] = frozenset(self.types(f"jurisdiction.receive.{kind}", types))
+        use: dict[str, list[UseRule]] = {}
+        for i, rule in enumerate(jurisdiction.use):
+            path = f"jurisdiction.use[{i}]"
+            channel = self.channels.get(rule.channel)
+            if channel is None:
+                raise self.fail(
+                    f"{path}.channel", self.expected_one("a channel", rule.channel, self.channels)
+                )
+            for j, kind in enumerate(rule.kinds):
+                if kind not in self.kinds and kind != EXCON:
+                    raise self.fail(
+                        f"{path}.kinds[{j}]", self.expected_one("an agency kind", kind, self.kinds)
+                    )
+            allowed: frozenset[str] | None = None
+            if rule.types is not None:
+                allowed = frozenset(self.types(f"{path}.types", rule.types))
+                extra = sorted(allowed - channel.types)
+                if extra:
+                    raise self.fail(
+                        f"{path}.types", f"channel {channel.id!r} does not carry {', '.join(extra)}"
+                    )
+            use.setdefault(rule.channel, []).append(UseRule(frozenset(rule.kinds), allowed))
+        return Jurisdiction(receive, {key: tuple(value) for key, value in use.items()})
+
+    def resolve_pools(self) -> None:
+        for i, pool in enumerate(self.file.translation_pool):
+            path = f"translation_pool[{i}]"
+            if not _ID.match(pool.id):
+                raise self.fail(
+                    f"{path}.id", f'expected a lower-case id like "kz-tuk", got {pool.id!r}'
+                )
+            if pool.id in self.pools:
+                raise self.fail(f"{path}.id", f"pool {pool.id!r} is declared twice")
+            if pool.servers < 0:
+                raise self.fail(f"{path}.servers", f"expected a count >= 0, got {pool.servers}")
+            if pool.machine_after is not None and pool.machine_after < 0:
+                raise self.fail(
+                    f"{path}.machine_after", f"expected a count >= 0, got {pool.machine_after}"
+                )
+            self.pools[pool.id] = TranslationPool(
+                id=pool.id,
+                name=pool.name or pool.id,
+                serves=frozenset(self.country_ids(f"{path}.serves", pool.serves)),
+                from_languages=frozenset(self.languages(f"{path}.from", pool.from_)),
+                to_languages=frozenset(self.languages(f"{path}.to", pool.to)),
+                servers=pool.servers,
+                service=self.distribution(f"{path}.service", pool.service),
+                certified=self.distribution(f"{path}.certified", pool.certified)
+                if pool.certified
+                else None,
+                interpretation=self.distribution(f"{path}.interpretation", pool.interpretation)
+                if pool.interpretation
+                else None,
+                machine=pool.machine,
+                machine_after=pool.machine_after if pool.machine == "fallback" else None,
+            )
+
+    def resolve_role_players(self) -> None:
+        for i, player in enumerate(self.file.role_player):
+            path = f"role_player[{i}]"
+            if not _ID.match(player.id):
+                raise self.fail(
+                    f"{path}.id", f'expected a lower-case id like "sister-a", got {player.id!r}'
+                )
+            if player.id in self.role_players or player.id in self.agencies:
+                raise self.fail(
+                    f"{path}.id", f"{player.id!r} is already an agency or role-player id"
+                )
+            self.role_players[player.id] = RolePlayer(
+                player.id, player.name, player.language, player.script
+            )
+
+    def resolve_inject(self, i: int, inject: raw.Inject) -> Inject:
+        path = f"inject[{i}]"
+        if not _ID.match(inject.id):
+            raise self.fail(f"{path}.id", f'expected a lower-case id like "m02", got {inject.id!r}')
+        at_us = self.exercise_time(f"{path}.at", inject.at)
+        if inject.from_ not in self.agencies:
+            raise self.fail(
+                f"{path}.from",
+                self.expected_one('an agency id or "excon"', inject.from_, self.agencies),
+            )
+        if inject.as_ is not None:
+            if inject.from_ != EXCON:
+                raise self.fail(f"{path}.as", 'only injects from "excon" speak as a role-player')
+            if inject.as_ not in self.role_players:
+                raise self.fail(
+                    f"{path}.as",
+                    self.expected_one("a role-player id", inject.as_, self.role_players),
+                )
+        if inject.to == "all":
+            recipients = tuple(agency for agency in self.agencies if agency != EXCON)
+        else:
+            if not inject.to:
+                raise self.fail(f"{path}.to", 'expected at least one recipient, or "all"')
+            for j, recipient in enumerate(inject.to):
+                if recipient not in self.agencies:
+                    raise self.fail(
+                        f"{path}.to[{j}]",
+                        self.expected_one("an agency id", recipient, self.agencies),
+                    )
+            if len(set(inject.to)) != len(inject.to):
+                raise self.fail(f"{path}.to", "each recipient may appear once")
+            recipients = tuple(inject.to)
+        if inject.channel is not None and inject.channel not in self.channels:
+            raise self.fail(
+                f"{path}.channel", self.expected_one("a channel", inject.channel, self.channels)
+            )
+        body = self.body(f"{path}.body", inject.body)
+        envelope = self.envelope_fields(
+            f"{path}.envelope", inject.envelope, inject.from_, recipients, body
+        )
+        reply_to = None
+        if inject.reply_to is not None:
+            self.types(f"{path}.reply_to.type", [inject.reply_to.type])
+            if inject.reply_to.from_ is not None and inject.reply_to.from_ not in self.agencies:
+                raise self.fail(
+                    f"{path}.reply_to.from",
+                    self.expected_one("an agency id", inject.reply_to.from_, self.agencies),
+                )
+            reply_to = ReplyTo(inject.reply_to.type, inject.reply_to.from_, inject.reply_to.case)
+        actions = []
+        for j, action in enumerate(inject.expected_actions):
+            if action.match is None:
+                actions.append(ExpectedAction(action.text))
+                continue
+            match_path = f"{path}.expected_actions[{j}].match"
+            self.types(f"{match_path}.type", [action.match.type])
+            for key, value in (("from", action.match.from_), ("to", action.match.to)):
+                if value is not None and value not in self.agencies:
+                    raise self.fail(
+                        f"{match_path}.{key}",
+                        self.expected_one("an agency id", value, self.agencies),
+                    )
+            within = self.duration(f"{match_path}.within", action.match.within, positive=True)
+            actions.append(
+                ExpectedAction(
+                    action.text, action.match.type, action.match.from_, action.match.to, within
+                )
+            )
+        return Inject(
+            id=inject.id,
+            at_us=at_us,
+            at_text=inject.at,
+            title=inject.title,
+            sender=inject.from_,
+            role_player=inject.as_,
+            recipients=recipients,
+            channel=inject.channel,
+            body=body,
+            envelope=envelope,
+            reply_to=reply_to,
+            expected_actions=tuple(actions),
+            observer_checks=tuple(inject.observer_checks),
+            learning_objective=inject.learning_objective,
+        )
+
+    def resolve_disruption(self, i: int, item: raw.Disruption) -> Disruption:
+        path = f"disruption[{i}]"
+        if not _ID.match(item.id):
+            raise self.fail(f"{path}.id", f'expected a lower-case id like "d1", got {item.id!r}')
+        start = self.exercise_time(f"{path}.schedule.start", item.schedule.start)
+        end = None
+        if item.schedule.duration is not None:
+            end = start + self.duration(
+                f"{path}.schedule.duration", item.schedule.duration, positive=True
+            )
+        if not 0 <= item.probability <= 1:
+            raise self.fail(
+                f"{path}.probability",
+                f"expected a probability between 0 and 1, got {item.probability}",
+            )
+        target = self.target(f"{path}.target", item.target)
+        attributes = dict(item.attributes)
+        self.check_disruption(path, item.type, target, attributes)
+        return Disruption(
+            item.id, item.type, item.description, target, item.probability, attributes, start, end
+        )
+
+    def check_disruption(
+        self, path: str, kind: str, target: Target, attributes: dict[str, Any]
+    ) -> None:
+        allowed: dict[str, tuple[str, ...]] = {
+            "outage": ("mode",),
+            "link_cut": ("mode",),
+            "partition": ("mode", "groups"),
+            "latency_multiplier": ("factor",),
+            "loss": (),
+            "translator_capacity": ("servers",),
+            "channel_open": (),
+            "channel_close": (),
+        }
+        for key in attributes:
+            if key not in allowed[kind]:
+                raise self.fail(
+                    f"{path}.attributes.{key}",
+                    f"a {kind} takes {', '.join(allowed[kind]) or 'no attributes'}",
+                )
+        if "mode" in allowed[kind]:
+            mode = attributes.setdefault("mode", "store_and_forward")
+            if mode not in _MODES:
+                raise self.fail(
+                    f"{path}.attributes.mode", f"expected one of {', '.join(_MODES)}, got {mode!r}"
+                )
+        if kind == "outage" and target.agencies is None:
+            raise self.fail(f"{path}.target.agencies", "an outage needs the agencies it takes down")
+        if kind == "partition":
+            groups = attributes.get("groups")
+            if (
+                not isinstance(groups, list)
+                or len(groups) < 2
+                or not all(isinstance(g, list) for g in groups)
+            ):
+                raise self.fail(
+                    f"{path}.attributes.groups",
+                    'expected two or more lists of countries, like [["KZ", "KG"], ["TM"]]',
+                )
+            for g, group in enumerate(groups):
+                self.country_ids(f"{path}.attributes.groups[{g}]", group)
+        if kind == "latency_multiplier":
+            factor = attributes.get("factor")
+            if not isinstance(factor, int | float) or isinstance(factor, bool) or factor <= 0:
+                raise self.fail(
+                    f"{path}.attributes.factor", f"expected a number > 0, got {factor!r}"
+                )
+        if kind == "translator_capacity":
+            servers = attributes.get("servers")
+            if not isinstance(servers, int) or isinstance(servers, bool) or servers < 0:
+                raise self.fail(
+                    f"{path}.attributes.servers", f"expected a count >= 0, got {servers!r}"
+                )
+            if target.pools is None:
+                raise self.fail(
+                    f"{path}.target.pools",
+                    "a translator_capacity change needs the pools it changes",
+                )
+        if kind in ("channel_open", "channel_close") and target.channels is None:
+            raise self.fail(f"{path}.target.channels", f"a {kind} needs the channels it changes")
+
+    def resolve_background(self, i: int, item: raw.Background) -> Background:
+        path = f"background[{i}]"
+        if not _ID.match(item.id):
+            raise self.fail(
+                f"{path}.id", f'expected a lower-case id like "bg-police", got {item.id!r}'
+            )
+        if item.from_ not in self.agencies:
+            raise self.fail(
+                f"{path}.from", self.expected_one("an agency id", item.from_, self.agencies)
+            )
+        for j, recipient in enumerate(item.to):
+            if recipient not in self.agencies:
+                raise self.fail(
+                    f"{path}.to[{j}]", self.expected_one("an agency id", recipient, self.agencies)
+                )
+        if not item.to:
+            raise self.fail(f"{path}.to", "expected at least one recipient")
+        self.types(f"{path}.type", [item.type])
+        if not 0 < item.rate_per_hour <= 1000:
+            raise self.fail(
+                f"{path}.rate_per_hour",
+                f"expected a rate between 0 and 1000, got {item.rate_per_hour}",
+            )
+        if item.channel is not None and item.channel not in self.channels:
+            raise self.fail(
+                f"{path}.channel", self.expected_one("a channel", item.channel, self.channels)
+            )
+        body = self.body(f"{path}.body", item.body)
+        if body.kind() != item.type:
+            raise self.fail(
+                f"{path}.body.kind",
+                f"expected {item.type!r} as the stream's type says, got {body.kind()!r}",
+            )
+        envelope = self.envelope_fields(
+            f"{path}.envelope", item.envelope, item.from_, tuple(item.to), body
+        )
+        return Background(
+            item.id,
+            item.from_,
+            tuple(item.to),
+            item.type,
+            item.rate_per_hour,
+            item.channel,
+            body,
+            envelope,
+        )
+
+    # -- pieces -----------------------------------------------------------------------
+
+    def target(self, path: str, target: raw.Target) -> Target:
+        return Target(
+            agencies=self.selectors(f"{path}.agencies", target.agencies)
+            if target.agencies is not None
+            else None,
+            senders=self.selectors(f"{path}.senders", target.senders)
+            if target.senders is not None
+            else None,
+            countries=frozenset(self.country_ids(f"{path}.countries", target.countries))
+            if target.countries is not None
+            else None,
+            channels=frozenset(self.channel_ids(f"{path}.channels", target.channels))
+            if target.channels is not None
+            else None,
+            types=frozenset(self.types(f"{path}.types", target.types))
+            if target.types is not None
+            else None,
+            pools=frozenset(self.pool_ids(f"{path}.pools", target.pools))
+            if target.pools is not None
+            else None,
+        )
+
+    def selectors(self, path: str, items: list[str | raw.Selector]) -> tuple[Selector, ...]:
+        if not items:
+            raise self.fail(path, "expected at least one agency selector")
+        selectors = []
+        for j, item in enumerate(items):
+            where = f"{path}[{j}]"
+            if isinstance(item, str):
+                if item == "*":
+                    selectors.append(Selector())
+                    continue
+                if item not in self.agencies:
+                    raise self.fail(
+                        where,
+                        self.expected_one(
+                            'an agency id (or "*", or a table {kind, country})', item, self.agencies
+                        ),
+                    )
+                selectors.append(Selector(id=item))
+                continue
+            if item.id is None and item.kind is None and item.country is None:
+                raise self.fail(where, "expected at least one of id, kind, country")
+            if item.id is not None and item.id not in self.agencies:
+                raise self.fail(
+                    f"{where}.id", self.expected_one("an agency id", item.id, self.agencies)
+                )
+            if item.kind is not None and item.kind not in self.kinds and item.kind != EXCON:
+                raise self.fail(
+                    f"{where}.kind", self.expected_one("an agency kind", item.kind, self.kinds)
+                )
+            if item.country is not None and item.country not in self.countries:
+                raise self.fail(
+                    f"{where}.country", self.expected_one("a country", item.country, self.countries)
+                )
+            selectors.append(Selector(item.id, item.kind, item.country))
+        return tuple(selectors)
+
+    def types(self, path: str, types: Iterable[str]) -> list[str]:
+        out = []
+        for j, kind in enumerate(types):
+            if kind not in MESSAGE_TYPES:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("a message type", kind, sorted(MESSAGE_TYPES))
+                )
+            out.append(kind)
+        return out
+
+    def languages(self, path: str, languages: Iterable[str]) -> list[str]:
+        out = []
+        for j, language in enumerate(languages):
+            if language not in LANGUAGES:
+                raise self.fail(
+                    f"{path}[{j}]",
+                    f"expected an ISO 639-3 language code ({', '.join(LANGUAGES)}), got {language!r}",
+                )
+            out.append(language)
+        return out
+
+    def country_ids(self, path: str, countries: Iterable[str]) -> list[str]:
+        out = []
+        for j, country in enumerate(countries):
+            if country not in self.countries:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("a country", country, self.countries)
+                )
+            out.append(country)
+        return out
+
+    def channel_ids(self, path: str, channels: Iterable[str]) -> list[str]:
+        out = []
+        for j, channel in enumerate(channels):
+            if channel not in self.channels:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("a channel", channel, self.channels)
+                )
+            out.append(channel)
+        return out
+
+    def pool_ids(self, path: str, pools: Iterable[str]) -> list[str]:
+        out = []
+        for j, pool in enumerate(pools):
+            if pool not in self.pools:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("a translation pool", pool, self.pools)
+                )
+            out.append(pool)
+        return out
+
+    def duration(self, path: str, text: str, *, positive: bool = False) -> int:
+        value = parse_duration(text)
+        if value is None:
+            raise self.fail(
+                path, f'expected a duration like "36h" (units s, min, h, d, w), got {text!r}'
+            )
+        if positive and value <= 0:
+            raise self.fail(path, f"expected a duration above zero, got {text!r}")
+        return value
+
+    def distribution(self, path: str, spec: raw.Distribution | raw.LatencyRule) -> Distribution:
+        median = self.duration(f"{path}.median", spec.median)
+        if spec.family == "fixed":
+            if spec.p90 is not None:
+                raise self.fail(f"{path}.p90", "a fixed delay takes the median only")
+            return Distribution("fixed", median, None)
+        if median <= 0:
+            raise self.fail(f"{path}.median", f"expected a median above zero, got {spec.median!r}")
+        if spec.p90 is None:
+            raise self.fail(f"{path}.p90", "a lognormal delay needs its p90 as well as its median")
+        p90 = self.duration(f"{path}.p90", spec.p90)
+        if p90 <= median:
+            raise self.fail(
+                f"{path}.p90", f"expected a p90 above the median {spec.median!r}, got {spec.p90!r}"
+            )
+        return Distribution("lognormal", median, p90)
+
+    def play_time(self, path: str, text: str) -> int:
+        parsed = parse_day_time(text)
+        if parsed is None:
+            raise self.fail(path, f'expected a scenario time like "D2 14:00", got {text!r}')
+        day, minute = parsed
+        play = (day - 1) * 24 * 60 + minute - self.startex_minute
+        play_us = play * 60_000_000
+        if play_us < 0:
+            raise self.fail(path, f"{text!r} is before STARTEX")
+        if play_us > self.play_us:
+            raise self.fail(path, f"{text!r} is after ENDEX")
+        return play_us
+
+    def exercise_time(self, path: str, text: str) -> int:
+        play = self.play_time(path, text)
+        return play + sum(jump.by_us for jump in self.jumps if jump.at_play_us <= play)
+
+    def body(self, path: str, body: dict[str, Any]) -> Body:
+        try:
+            decoded: Body = msgspec.convert(body, Body)
+        except msgspec.ValidationError as exc:
+            where, message = _split_validation(str(exc))
+            raise self.fail(f"{path}.{where}" if where else path, message) from None
+        return decoded
+
+    def envelope_fields(
+        self,
+        path: str,
+        fields: dict[str, Any],
+        sender: str,
+        recipients: tuple[str, ...],
+        body: Body,
+    ) -> Mapping[str, Any]:
+        for key in fields:
+            if key not in _ENVELOPE_KEYS:
+                raise self.fail(
+                    f"{path}.{key}", f"expected one of {', '.join(sorted(_ENVELOPE_KEYS))}"
+                )
+        probe = {
+            "schema_version": "1",
+            "id": str(_PROBE_ID),
+            "exercise_id": str(_PROBE_ID),
+            "sender": sender,
+            "recipients": list(recipients),
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "language": "eng",
+            "script": "Latn",
+            **fields,
+            "body": msgspec.to_builtins(body),
+        }
+        try:
+            msgspec.convert(probe, Envelope)
+        except msgspec.ValidationError as exc:
+            where, message = _split_validation(str(exc))
+            raise self.fail(f"{path}.{where}" if where else path, message) from None
+        return dict(fields)
+
+    def unique(self, ids: Iterable[str], table: str, key: str) -> None:
+        seen: set[str] = set()
+        for i, value in enumerate(ids):
+            if value in seen:
+                raise self.fail(f"{table}[{i}].{key}", f"{value!r} is declared twice")
+            seen.add(value)
+
+    def real_countries(self) -> list[str]:
+        return [country for country in self.countries if country != EXCON]
+
+    @staticmethod
+    def expected_one(what: str, got: str, known: Iterable[str]) -> str:
+        names = [name for name in known if name != EXCON] if "excon" not in what else list(known)
+        shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        return f"expected {what} ({shown}), got {got!r}"
+
+
+def _parse_startex(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment

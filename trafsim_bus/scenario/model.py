@@ -1,0 +1,397 @@
+"""The resolved scenario: agencies, channels, pools, MSEL and disruptions, times in µs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from protocols import Body
+
+EXCON: str = "excon"
+"""The built-in exercise-control participant: sends for role-players, receives anything."""
+BUS: str = "bus"
+"""The bus itself, sender of its nacks."""
+RESERVED_IDS: frozenset[str] = frozenset({EXCON, BUS})
+
+Z90: float = 1.2815515655446004
+"""The standard normal quantile at 0.9: a lognormal's p90 is exp(mu + sigma * Z90)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """A delay stated as experts state it: median and 90th percentile, in µs."""
+
+    family: Literal["lognormal", "fixed"]
+    median_us: int
+    p90_us: int | None
+
+    def sample(self, u: float) -> int:
+        """The delay at quantile `u` (0 < u < 1), by the inverse CDF."""
+        if self.family == "fixed" or self.p90_us is None:
+            return self.median_us
+        sigma = math.log(self.p90_us / self.median_us) / Z90
+        return round(self.median_us * math.exp(sigma * _normal_quantile(u)))
+
+
+def _normal_quantile(u: float) -> float:
+    """Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9)."""
+    a = (
+        -3.969683028665376e01,
+        2.209460984245205e02,
+        -2.759285104469687e02,
+        1.383577518672690e02,
+        -3.066479806614716e01,
+        2.506628277459239e00,
+    )
+    b = (
+        -5.447609879822406e01,
+        1.615858368580409e02,
+        -1.556989798598866e02,
+        6.680131188771972e01,
+        -1.328068155288572e01,
+    )
+    c = (
+        -7.784894002430293e-03,
+        -3.223964580411365e-01,
+        -2.400758277161838e00,
+        -2.549732539343734e00,
+        4.374664141464968e00,
+        2.938163982698783e00,
+    )
+    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
+         3.754408661907416e00)  # fmt: skip
+    low = 0.02425
+    if u < low:
+        q = math.sqrt(-2 * math.log(u))
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
+            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1
+        )
+    if u > 1 - low:
+        q = math.sqrt(-2 * math.log(1 - u))
+        return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
+            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1
+        )
+    q = u - 0.5
+    r = q * q
+    return (
+        (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
+        * q
+        / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookParams:
+    """Behaviour parameters of one agency's playbook (kind defaults, agency overrides)."""
+
+    response: Distribution
+    execution: Distribution | None
+    wrong_route_share: float
+    no_reply: float
+    incomplete_share: float
+    decline_share: float
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    """One agency node."""
+
+    id: str
+    name: str
+    country: str
+    kind: str
+    languages: tuple[str, ...]
+    played_by: Literal["simcell", "team"]
+    capacity: Mapping[str, int]
+    params: PlaybookParams
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    """A country and its time offset."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    utc_offset_min: int
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Selects agencies: each given part must match (id, kind, country); `*` selects all."""
+
+    id: str | None = None
+    kind: str | None = None
+    country: str | None = None
+
+    def matches(self, agency: Agency) -> bool:
+        """Whether the agency is selected."""
+        return (
+            (self.id is None or self.id == agency.id)
+            and (self.kind is None or self.kind == agency.kind)
+            and (self.country is None or self.country == agency.country)
+        )
+
+
+def any_matches(selectors: tuple[Selector, ...], agency: Agency) -> bool:
+    """Whether any selector of the list selects the agency."""
+    return any(selector.matches(agency) for selector in selectors)
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyRule:
+    """One latency rule of a channel; the first matching rule wins."""
+
+    types: frozenset[str] | None
+    priorities: frozenset[str] | None
+    to_countries: frozenset[str] | None
+    distribution: Distribution
+    certified: bool
+
+    def applies(self, kind: str, priority: str, to_country: str) -> bool:
+        """Whether this rule applies to a message of `kind` and `priority` to `to_country`."""
+        return (
+            (self.types is None or kind in self.types)
+            and (self.priorities is None or priority in self.priorities)
+            and (self.to_countries is None or to_country in self.to_countries)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A directed channel (both ways when declared so) with its latency rules."""
+
+    id: str
+    name: str
+    directions: tuple[tuple[tuple[Selector, ...], tuple[Selector, ...]], ...]
+    within_agency: bool
+    types: frozenset[str]
+    evidence_grade: bool
+    intelligence_only: bool
+    translation_by: Literal["recipient", "sender"]
+    loss: float
+    open: bool
+    latency: tuple[LatencyRule, ...]
+
+    def connects(self, sender: Agency, recipient: Agency) -> bool:
+        """Whether the channel runs from `sender` to `recipient`."""
+        if self.within_agency:
+            return sender.id == recipient.id
+        return any(
+            any_matches(source, sender) and any_matches(target, recipient)
+            for source, target in self.directions
+        )
+
+    def rule_for(self, kind: str, priority: str, to_country: str) -> LatencyRule:
+        """The first latency rule that applies (the last rule has no filter)."""
+        for rule in self.latency:
+            if rule.applies(kind, priority, to_country):
+                return rule
+        return self.latency[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class UseRule:
+    """Which agency kinds may use a channel, for which types (None: every type it carries)."""
+
+    kinds: frozenset[str]
+    types: frozenset[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Jurisdiction:
+    """Competence (what a kind may receive) and channel use (who may send what where)."""
+
+    receive: Mapping[str, frozenset[str]]
+    use: Mapping[str, tuple[UseRule, ...]]
+
+    def competent(self, kind: str, message_kind: str) -> bool:
+        """Whether an agency of `kind` may receive `message_kind` (unlisted kinds: all)."""
+        allowed = self.receive.get(kind)
+        return allowed is None or message_kind in allowed
+
+    def may_use(self, channel_id: str, kind: str, message_kind: str) -> bool:
+        """Whether an agency of `kind` may send `message_kind` over the channel."""
+        rules = self.use.get(channel_id)
+        if rules is None:
+            return True
+        return any(
+            kind in rule.kinds and (rule.types is None or message_kind in rule.types)
+            for rule in rules
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationPool:
+    """Written translators serving some countries for some language pairs."""
+
+    id: str
+    name: str
+    serves: frozenset[str]
+    from_languages: frozenset[str]
+    to_languages: frozenset[str]
+    servers: int
+    service: Distribution
+    certified: Distribution | None
+    interpretation: Distribution | None
+    machine: Literal["never", "fallback"]
+    machine_after: int | None
+
+    def translates(self, source: str, target: str, country: str) -> bool:
+        """Whether the pool can translate `source` into `target` for `country`."""
+        return (
+            country in self.serves and source in self.from_languages and target in self.to_languages
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RolePlayer:
+    """Someone exercise control plays: a relative, an employer, a defence lawyer."""
+
+    id: str
+    name: str
+    language: str
+    script: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedAction:
+    """What the training audience should do; `match` lets the log tell whether it did."""
+
+    text: str
+    match_type: str | None = None
+    match_from: str | None = None
+    match_to: str | None = None
+    within_us: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTo:
+    """At fire time, the newest logged envelope matching this sets the reply fields."""
+
+    type: str
+    sender: str | None
+    case: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Inject:
+    """One MSEL line: an envelope exercise control fires at its time."""
+
+    id: str
+    at_us: int
+    at_text: str
+    title: str
+    sender: str
+    role_player: str | None
+    recipients: tuple[str, ...]
+    channel: str | None
+    body: Body
+    envelope: Mapping[str, Any]
+    reply_to: ReplyTo | None
+    expected_actions: tuple[ExpectedAction, ...]
+    observer_checks: tuple[str, ...]
+    learning_objective: str
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a disruption hits: each given part must match."""
+
+    agencies: tuple[Selector, ...] | None = None
+    senders: tuple[Selector, ...] | None = None
+    countries: frozenset[str] | None = None
+    channels: frozenset[str] | None = None
+    types: frozenset[str] | None = None
+    pools: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Disruption:
+    """A scheduled disruption: an outage, a cut, a multiplier, a translator shortage."""
+
+    id: str
+    type: str
+    description: str
+    target: Target
+    probability: float
+    attributes: Mapping[str, Any]
+    start_us: int
+    end_us: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    """A Poisson stream of routine messages between agencies."""
+
+    id: str
+    sender: str
+    recipients: tuple[str, ...]
+    type: str
+    rate_per_hour: float
+    channel: str | None
+    body: Body
+    envelope: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    """A clock jump: when exercise time reaches `at_us` it advances by `by_us`.
+
+    `at_play_us` is the same moment in time of play (exercise time without jumps)."""
+
+    at_play_us: int
+    at_us: int
+    by_us: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded, checked scenario."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    text: str
+    sha256: str
+    canonical: bytes
+    seed: int
+    startex: datetime
+    play_us: int
+    endex_us: int
+    jumps: tuple[Jump, ...]
+    countries: Mapping[str, Country]
+    agencies: Mapping[str, Agency]
+    channels: tuple[Channel, ...]
+    jurisdiction: Jurisdiction
+    pools: tuple[TranslationPool, ...]
+    role_players: Mapping[str, RolePlayer]
+    injects: tuple[Inject, ...]
+    disruptions: tuple[Disruption, ...]
+    background: tuple[Background, ...]
+    channels_by_id: Mapping[str, Channel] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channels_by_id", {ch.id: ch for ch in self.channels})
+
+    def play_to_exercise(self, play_us: int) -> int:
+        """Exercise time of a moment of play: every jump at or before it is added."""
+        return play_us + sum(jump.by_us for jump in self.jumps if jump.at_play_us <= play_us)
+
+    def exercise_to_play(self, exercise_us: int) -> int:
+        """Time of play of an exercise time; inside a jumped span, the jump's moment."""
+        play = exercise_us
+        for jump in self.jumps:
+            if exercise_us >= jump.at_us + jump.by_us:
+                play -= jump.by_us
+            elif exercise_us > jump.at_us:
+                play -= exercise_us - jump.at_us
+        return play
+
+    def agency(self, agency_id: str) -> Agency | None:
+        """The agency with this id, `excon` included; None when there is none."""
+        return self.agencies.get(agency_id)

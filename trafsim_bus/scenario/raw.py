@@ -1,0 +1,233 @@
+"""The scenario file as written: TOML tables decoded into typed structs, before resolution.
+
+Durations and scenario times stay strings here; `loader` turns them into microseconds and
+reports a bad one with its key path."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+from msgspec import Struct, field
+
+
+class _Table(Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """Base of every table: unknown keys are errors, so a typo never passes silently."""
+
+
+class Jump(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    at: str
+    by: str
+
+
+class Exercise(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    name: str
+    title: str = ""
+    description: str = ""
+    startex: str
+    duration: str
+    seed: int = 1
+    jumps: list[Jump] = []
+
+
+class Country(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str
+    languages: list[str]
+    utc_offset: str
+
+
+class Distribution(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    family: Literal["lognormal", "fixed"] = "lognormal"
+    median: str
+    p90: str | None = None
+
+
+class PlaybookParams(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    response: Distribution | None = None
+    execution: Distribution | None = None
+    wrong_route_share: float | None = None
+    no_reply: float | None = None
+    incomplete_share: float | None = None
+    decline_share: float | None = None
+
+
+class Agency(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str
+    country: str
+    kind: str
+    languages: list[str]
+    played_by: Literal["simcell", "team"] = "simcell"
+    capacity: dict[str, int] = {}
+    playbook: PlaybookParams | None = None
+
+
+class Selector(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str | None = None
+    kind: str | None = None
+    country: str | None = None
+
+
+class LatencyRule(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    types: list[str] | None = None
+    priority: list[Literal["emergency", "urgent", "normal"]] | None = None
+    to_country: list[str] | None = None
+    family: Literal["lognormal", "fixed"] = "lognormal"
+    median: str
+    p90: str | None = None
+    certified: bool = False
+
+
+class Channel(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str = ""
+    from_: list[str | Selector] = field(name="from")
+    to: list[str | Selector]
+    both_ways: bool = False
+    within_agency: bool = False
+    types: list[str]
+    evidence_grade: bool = False
+    intelligence_only: bool = False
+    translation_by: Literal["recipient", "sender"] = "recipient"
+    loss: float = 0.0
+    open: bool = True
+    latency: list[LatencyRule]
+
+
+class UseRule(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    channel: str
+    kinds: list[str]
+    types: list[str] | None = None
+
+
+class Jurisdiction(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    receive: dict[str, list[str]] = {}
+    use: list[UseRule] = []
+
+
+class TranslationPool(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str = ""
+    serves: list[str]
+    from_: list[str] = field(name="from")
+    to: list[str]
+    servers: int
+    service: Distribution
+    certified: Distribution | None = None
+    interpretation: Distribution | None = None
+    machine: Literal["never", "fallback"] = "never"
+    machine_after: int | None = None
+
+
+class RolePlayer(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str
+    language: str
+    script: str | None = None
+
+
+class Match(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    type: str
+    from_: str | None = field(default=None, name="from")
+    to: str | None = None
+    within: str
+
+
+class ExpectedAction(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    text: str
+    match: Match | None = None
+
+
+class ReplyTo(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    type: str
+    from_: str | None = field(default=None, name="from")
+    case: str | None = None
+
+
+class Inject(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    at: str
+    title: str = ""
+    from_: str = field(name="from")
+    as_: str | None = field(default=None, name="as")
+    to: list[str] | Literal["all"]
+    channel: str | None = None
+    body: dict[str, Any]
+    envelope: dict[str, Any] = {}
+    reply_to: ReplyTo | None = None
+    expected_actions: list[ExpectedAction] = []
+    observer_checks: list[str] = []
+    learning_objective: str = ""
+
+
+class Schedule(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    start: str
+    duration: str | None = None
+
+
+class Target(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    agencies: list[str | Selector] | None = None
+    senders: list[str | Selector] | None = None
+    countries: list[str] | None = None
+    channels: list[str] | None = None
+    types: list[str] | None = None
+    pools: list[str] | None = None
+
+
+class Disruption(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    type: Literal[
+        "outage",
+        "link_cut",
+        "partition",
+        "latency_multiplier",
+        "loss",
+        "translator_capacity",
+        "channel_open",
+        "channel_close",
+    ]
+    description: str = ""
+    target: Target = Target()
+    probability: float = 1.0
+    attributes: dict[str, Any] = {}
+    schedule: Schedule
+
+
+class Background(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    from_: str = field(name="from")
+    to: list[str]
+    type: str
+    rate_per_hour: float
+    channel: str | None = None
+    body: dict[str, Any]
+    envelope: dict[str, Any] = {}
+
+
+class ScenarioFile(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    exercise: Exercise
+    country: list[Country]
+    agency: list[Agency]
+    channel: list[Channel]
+    jurisdiction: Jurisdiction = Jurisdiction()
+    translation_pool: list[TranslationPool] = []
+    playbooks: dict[str, PlaybookParams] = {}
+    role_player: list[RolePlayer] = []
+    inject: list[Inject] = []
+    disruption: list[Disruption] = []
+    background: list[Background] = []
+
+
+def decode_file(document: dict[str, Any]) -> ScenarioFile:
+    """Typed view of a parsed TOML document; raises `msgspec.ValidationError` with a path.
+
+    A TOML datetime for `exercise.startex` is taken as its RFC 3339 text."""
+    exercise = document.get("exercise")
+    if isinstance(exercise, dict) and isinstance(exercise.get("startex"), datetime):
+        document = {
+            **document,
+            "exercise": {**exercise, "startex": exercise["startex"].isoformat()},
+        }
+    return msgspec.convert(document, ScenarioFile)

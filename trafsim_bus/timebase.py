@@ -1,0 +1,56 @@
+"""Exercise time: integer microseconds since STARTEX, durations and scenario times."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+US: Final = 1
+MS: Final = 1_000
+SECOND: Final = 1_000_000
+MINUTE: Final = 60 * SECOND
+HOUR: Final = 60 * MINUTE
+DAY: Final = 24 * HOUR
+WEEK: Final = 7 * DAY
+
+_UNITS: Final = {"s": SECOND, "min": MINUTE, "h": HOUR, "d": DAY, "w": WEEK}
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|min|h|d|w)$")
+_SCENARIO_TIME = re.compile(r"^D([1-9][0-9]*) ([01][0-9]|2[0-3]):([0-5][0-9])$")
+_OFFSET = re.compile(r"^([+-])([01][0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def parse_duration(text: str) -> int | None:
+    """`"36h"` → microseconds; None when the text is not a duration (units s, min, h, d, w)."""
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        return None
+    return round(float(match[1]) * _UNITS[match[2]])
+
+
+def parse_day_time(text: str) -> tuple[int, int] | None:
+    """`"D2 14:00"` → (day 2, 840 minutes after midnight); None when malformed."""
+    match = _SCENARIO_TIME.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        return None
+    return int(match[1]), int(match[2]) * 60 + int(match[3])
+
+
+def parse_offset(text: str) -> int | None:
+    """`"+05:00"` → offset in minutes; None when malformed (IANA names are not accepted)."""
+    match = _OFFSET.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        return None
+    minutes = int(match[2]) * 60 + int(match[3])
+    return minutes if match[1] == "+" else -minutes
+
+
+def format_duration(us: int) -> str:
+    """A short human form of a duration: `3d 4h`, `45min`, `12s`."""
+    if us < MINUTE:
+        return f"{us / SECOND:.0f}s"
+    parts = []
+    for unit, size in (("d", DAY), ("h", HOUR), ("min", MINUTE)):
+        count, us = divmod(us, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts[:2])
