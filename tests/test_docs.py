@@ -64,3 +64,42 @@ def test_every_command_is_documented() -> None:
 def test_changelog_has_an_unreleased_section() -> None:
     """CHANGELOG.md follows Keep a Changelog with an Unreleased section."""
     assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def _raw_keys() -> dict[str, set[str]]:
+    """Every key of every scenario table, from the raw scenario types."""
+    import msgspec
+
+    from trafsim_bus.scenario import raw
+
+    keys: dict[str, set[str]] = {}
+    for name in dir(raw):
+        cls = getattr(raw, name)
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, msgspec.Struct)
+            and cls is not raw.ScenarioFile
+        ):
+            info = msgspec.inspect.type_info(cls)
+            keys[name] = {field.encode_name for field in info.fields}  # type: ignore[attr-defined]
+    return keys
+
+
+def test_every_scenario_key_is_documented() -> None:
+    """docs/scenario.md names every key the scenario format accepts."""
+    text = (ROOT / "docs" / "scenario.md").read_text(encoding="utf-8")
+    missing = sorted(
+        f"{table}.{key}"
+        for table, keys in _raw_keys().items()
+        for key in keys
+        if f"`{key}`" not in text
+    )
+    assert not missing
+
+
+def test_every_record_kind_is_documented() -> None:
+    """docs/log-schema.md has a row for every kind of log record."""
+    from trafsim_bus.log.records import RECORD_KINDS
+
+    text = (ROOT / "docs" / "log-schema.md").read_text(encoding="utf-8")
+    assert [kind for kind in RECORD_KINDS if f"| `{kind}` |" not in text] == []

@@ -102,8 +102,17 @@ class _Accumulator:
             pool_id, {"servers": 0, "served": 0, "wait": [], "service": [], "max_queue": 0}
         )
 
+    def note_queues(self) -> None:
+        """The queues as they stood at the end of an instant (a job that starts at once
+        never waited)."""
+        for pool_id, waiting in self.waiting.items():
+            pool = self.pool(pool_id)
+            pool["max_queue"] = max(pool["max_queue"], len(waiting))
+
     def apply(self, record: Record) -> None:
         kind = record.kind
+        if record.t_us != self.end_us:
+            self.note_queues()
         self.end_us = record.t_us
         if kind == "exercise_started":
             self.head = record.data
@@ -125,8 +134,6 @@ class _Accumulator:
         elif kind == "translation_queued":
             waiting = self.waiting.setdefault(str(record.pool_id), {})
             waiting[f"{record.envelope_id}:{record.recipient}"] = record.t_us
-            pool = self.pool(str(record.pool_id))
-            pool["max_queue"] = max(pool["max_queue"], len(waiting))
         elif kind == "translation_started":
             self.waiting.setdefault(str(record.pool_id), {}).pop(
                 f"{record.envelope_id}:{record.recipient}", None
@@ -161,6 +168,7 @@ class _Accumulator:
                 channel["latency"].append(delays["channel_latency"] / SECOND)
 
     def document(self) -> dict[str, Any]:
+        self.note_queues()
         pending = [key for key, state in self.delivery_state.items() if state == "pending"]
         for key in pending:
             envelope_id = key.split(":", 1)[0]

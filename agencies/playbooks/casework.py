@@ -32,6 +32,7 @@ class Case:
     persons: list[Person] = field(default_factory=list)
     done: set[str] = field(default_factory=set)
     foreign: list[str] = field(default_factory=list)
+    consulate_ok: set[str] = field(default_factory=set)
 
     def first_time(self, step: str) -> bool:
         """True the first time a step is taken for this case, False after."""
@@ -50,15 +51,41 @@ def slug(case_ref: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", case_ref.lower()).strip("-") or "case"
 
 
+ORIGIN_WORDS = (
+    ("AF", ("афган", "дари", "afghan", "dari")),
+    ("TM", ("туркмен", "turkmen")),
+    ("TJ", ("таджик", "худжанд", "tajik", "khujand")),
+    ("KG", ("кыргыз", "киргиз", "из оша", "osh", "kyrgyz")),
+    ("UZ", ("узбек", "андижан", "andijon", "andijan", "uzbek")),
+)
+"""Words in a report that tell where people come from, in Russian, Uzbek and English."""
+
+
+def origins_in(text: str) -> list[str]:
+    """Countries of origin a report mentions, in the order of first mention."""
+    lowered = text.lower()
+    found = [
+        (min(lowered.find(word) for word in words if word in lowered), country)
+        for country, words in ORIGIN_WORDS
+        if any(word in lowered for word in words)
+    ]
+    return [country for _, country in sorted(found)]
+
+
 def people_for(case_ref: str, alert: Alert | None, draws: list[float]) -> list[Person]:
-    """Pseudonymous people of a case, as screening would find them (at most four shown)."""
+    """Pseudonymous people of a case, as screening would find them (at most four shown):
+    from the countries the report names, else from the region."""
     count = max(1, min(4, (alert.est_persons if alert and alert.est_persons else 2)))
     labour = bool(alert and "ForcedLabour" in alert.suspected_exploitation)
     minors = bool(alert and alert.minors_suspected)
+    named = origins_in(alert.summary) if alert else []
     persons = []
     for i in range(count):
         u = draws[i % len(draws)]
-        country = NEIGHBOURS[int(u * 1000) % (len(NEIGHBOURS) if not labour else 2)]
+        if named:
+            country = named[i % len(named)]
+        else:
+            country = NEIGHBOURS[int(u * 1000) % (len(NEIGHBOURS) if not labour else 2)]
         person_id = f"{slug(case_ref)}-p{i + 1}"
         is_minor = minors and i == 0
         persons.append(

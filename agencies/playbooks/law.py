@@ -113,8 +113,15 @@ class Police(Playbook):
             return []
         key = str(envelope.id)
         case.persons = people_for(case.ref, alert, [self.draw(key, 20 + i) for i in range(4)])
-        drafts: Reaction = []
         refs = [case.ref]
+        steps = (self.identify, self.protect, self.investigate, self.ask_abroad)
+        return [draft for step in steps for draft in step(case, refs, key, alert, now_us)]
+
+    def identify(
+        self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int
+    ) -> Reaction:
+        """Screen the people and take presumed-victim decisions."""
+        drafts: Reaction = []
         for person in case.persons[:2]:
             drafts.append(
                 Draft(
@@ -173,12 +180,21 @@ class Police(Playbook):
                     case_refs=refs,
                 )
             )
+        return drafts
+
+    def protect(
+        self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int
+    ) -> Reaction:
+        """Record consent, refer to the shelter and child protection, book interpreters."""
+        drafts: Reaction = []
         shelter = self.first(kind="ngo_shelter", country=self.me.country)
         skip_consent = self.wrong_route(key, 2)
         if shelter is not None:
             if not skip_consent:
                 for n, person in enumerate(case.adults()):
                     consulate = self.draw(key, 30 + n) < 0.5
+                    if consulate:
+                        case.consulate_ok.add(person.person_id)
                     drafts.append(
                         Draft(
                             [self.agency, shelter],
@@ -240,6 +256,13 @@ class Police(Playbook):
                         priority="urgent",
                     )
                 )
+        return drafts
+
+    def investigate(
+        self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int
+    ) -> Reaction:
+        """Open the criminal case with the prosecutor and hand over what was seized."""
+        drafts: Reaction = []
         prosecutor = self.first(kind="prosecutor", country=self.me.country)
         if prosecutor is not None:
             drafts.append(
@@ -288,7 +311,92 @@ class Police(Playbook):
                         legal_basis="domestic_cpc",
                     )
                 )
-        origin = sorted({c for p in case.persons for c in p.citizenship if c != self.me.country})
+        return drafts
+
+    def ask_abroad(
+        self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int
+    ) -> Reaction:
+        """Asylum screening, consulates, INTERPOL and the foreign police."""
+        drafts: Reaction = []
+        unhcr = [
+            a
+            for a in self.agencies(kind="international_org")
+            if "prs" in self.scenario.agencies[a].languages
+        ]
+        asylum = [p for p in case.persons if "AF" in p.citizenship]
+        if unhcr and asylum:
+            drafts.append(
+                Draft(
+                    [unhcr[0]],
+                    Referral(
+                        referring_organisation=self.agency,
+                        referred_organisation=[unhcr[0]],
+                        reason_for_outgoing_referral="MigrationOrChangeOfLocation",
+                        services_requested=["legal", "interpretation", "psychosocial"],
+                        persons=asylum,
+                        risk_flags=[
+                            "may need international protection; no removal before screening"
+                        ],
+                    ),
+                    case_refs=refs,
+                    priority="urgent",
+                    legal_basis="nrm_sop",
+                )
+            )
+        origin = [
+            c
+            for c in dict.fromkeys(c for p in case.persons for c in p.citizenship)
+            if c != self.me.country
+        ]
+        for country in origin:
+            consulate_id = self.first(kind="consulate", country=country)
+            nationals = [p for p in case.adults() if country in p.citizenship]
+            if consulate_id is None or not nationals:
+                continue
+            shared = (
+                nationals
+                if self.wrong_route(key, 50)
+                else [p for p in nationals if p.person_id in case.consulate_ok]
+            )
+            if not shared:
+                continue
+            drafts.append(
+                Draft(
+                    [consulate_id],
+                    InfoRequest(
+                        persons=shared,
+                        questions=[
+                            "Please verify the identity and nationality of these persons.",
+                            "Can certificates of return be issued if they wish to go home?",
+                        ],
+                    ),
+                    case_refs=refs,
+                    legal_basis="consular",
+                    handling=["H2"],
+                )
+            )
+        ncb = self.first(kind="ncb", country=self.me.country)
+        if ncb is not None and origin:
+            drafts.append(
+                Draft(
+                    [ncb],
+                    InfoRequest(
+                        subjects=[
+                            Subject(
+                                kind="person",
+                                value="the recruiter named by the victims",
+                                role_in_process="RecruiterOrIntermediary",
+                            )
+                        ],
+                        questions=[
+                            "Please circulate through INTERPOL: is the recruiter known abroad?"
+                        ],
+                        offence="KZ CC 128",
+                    ),
+                    case_refs=refs,
+                    handling=["H0"],
+                )
+            )
         for country in origin[:2]:
             police = self.first(kind="police", country=country)
             if police is None:
@@ -423,7 +531,7 @@ class Police(Playbook):
                     legal_basis="consular",
                 )
             ]
-        return [
+        drafts: Reaction = [
             Draft(
                 [envelope.sender],
                 InfoResponse(
@@ -441,6 +549,24 @@ class Police(Playbook):
                 legal_basis="cis_mvd_tip_2010",
             )
         ]
+        agency = self.first(kind="labour_migration_agency", country=self.me.country)
+        foreign = sender.country != self.me.country
+        if agency is not None and foreign and self.case(envelope).first_time("licences_checked"):
+            drafts.append(
+                Draft(
+                    [agency],
+                    InfoRequest(
+                        questions=[
+                            "Is the recruiting agent licensed to place workers abroad?",
+                            "Which firms placed workers in Kazakhstan this year?",
+                        ],
+                        subjects=list(body.subjects),
+                    ),
+                    reply_to=envelope,
+                    handling=["H0"],
+                )
+            )
+        return drafts
 
     def use_intelligence(self, envelope: Envelope, body: InfoResponse) -> Reaction:
         key = str(envelope.id)

@@ -4,6 +4,7 @@ consulates, the labour migration agency and interpretation services."""
 from __future__ import annotations
 
 from agencies.playbooks.base import Draft, Playbook
+from agencies.playbooks.casework import consent_for
 from protocols import Delivery, Envelope, Person
 from protocols.assistance import (
     CaseUpdate,
@@ -126,6 +127,35 @@ class Shelter(Playbook):
             if free > 0:
                 self.used[bed] = self.used.get(bed, 0) + 1
                 accepted.append(person.person_id)
+        drafts: Reaction = []
+        by_origin: dict[str, list[Person]] = {}
+        for person in body.persons:
+            if person.person_id in accepted:
+                for country in person.citizenship[:1]:
+                    if country != self.me.country:
+                        by_origin.setdefault(country, []).append(person)
+        for country, people in by_origin.items():
+            focal = self.first(kind="national_coordinator", country=country) or self.first(
+                kind="ngo_shelter", country=country
+            )
+            if focal is None:
+                continue
+            drafts.append(
+                Draft(
+                    [focal],
+                    TrmReferral(
+                        origin_country=country,
+                        destination_country=self.me.country,
+                        purpose=["reception_services", "long_term_assistance"],
+                        persons=people,
+                        request="They are safe in our shelter; please prepare reception and reintegration at home, and a risk assessment before any return.",
+                    ),
+                    reply_to=envelope,
+                    language="rus",
+                    legal_basis="trm_mou",
+                    delay_us=self.work_time(key, 5) + 3 * DAY,
+                )
+            )
         everyone = len(accepted) == len(body.persons)
         left = (
             sum(self.me.capacity.values()) - sum(self.used.values()) if self.me.capacity else None
@@ -145,7 +175,8 @@ class Shelter(Playbook):
                     else f"{len(accepted)} of {len(body.persons)} can be taken now.",
                 ),
                 reply_to=envelope,
-            )
+            ),
+            *drafts,
         ]
 
     def fix(self, refused: Envelope, nack: Nack, recipient: str, now_us: int) -> list[Draft]:
@@ -207,7 +238,7 @@ class SocialServices(Playbook):
                 ),
             ]
         if isinstance(body, CaseUpdate) and "home" in body.comment.lower():
-            return self.arrange_return(envelope, body)
+            return self.arrange_return(envelope, body, now_us)
         if isinstance(body, TrmReferral):
             return [
                 Draft(
@@ -221,7 +252,7 @@ class SocialServices(Playbook):
             ]
         return []
 
-    def arrange_return(self, envelope: Envelope, body: CaseUpdate) -> Reaction:
+    def arrange_return(self, envelope: Envelope, body: CaseUpdate, now_us: int) -> Reaction:
         key = str(envelope.id)
         iom = self.first(kind="international_org")
         consulate = self.first(kind="consulate", country="TM")
@@ -230,6 +261,17 @@ class SocialServices(Playbook):
         wrong = self.wrong_route(key)
         target = consulate if wrong and consulate else iom
         if target is not None:
+            person = Person(
+                person_id=persons_source, role="victim", consent_ref=f"con-{persons_source}"
+            )
+            drafts.append(
+                Draft(
+                    [self.agency, *([iom] if iom else [])],
+                    consent_for(person, self.at(now_us), self.agency, consulate=True),
+                    reply_to=envelope,
+                    delay_us=0,
+                )
+            )
             drafts.append(
                 Draft(
                     [target],
