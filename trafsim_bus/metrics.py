@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 import msgspec
 
+from protocols.vocab import BusReason, RefusalReason
 from trafsim_bus.log.records import Record
 from trafsim_bus.timebase import SECOND
 
 METRICS_VERSION: Final = 1
-ENVELOPE_REASONS: Final = (
-    "invalid_message",
-    "wrong_exercise",
-    "sender_not_authorised",
-    "duplicate_id_conflict",
-)
-DELIVERY_REASONS: Final = (
-    "unknown_recipient",
-    "not_competent",
-    "wrong_jurisdiction",
-    "no_channel",
-    "consent_missing",
-    "handling_violation",
-    "language_not_accepted",
-    "recipient_offline",
-    "link_down",
-)
+ENVELOPE_REASONS: Final[tuple[str, ...]] = get_args(RefusalReason)
+DELIVERY_REASONS: Final[tuple[str, ...]] = get_args(BusReason)
 DELAY_PARTS: Final = (
     "channel_latency",
     "translation_wait",

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid5
 
 import msgspec
 
 from protocols import Delivery, Envelope
+from protocols.fields import Language
 from protocols.message import Message
 from protocols.receipts import Ack, Nack
 from trafsim_bus.core import DEFAULT_SCRIPTS
@@ -149,6 +150,11 @@ class Playbook:
         """The first agency of a kind (in a country), or None."""
         found = self.agencies(kind=kind, country=country)
         return found[0] if found else None
+
+    @property
+    def language(self) -> Language:
+        """The agency's first working language: what it writes in."""
+        return cast(Language, self.me.languages[0])
 
     def country_of(self, agency_id: str) -> str:
         """The country of an agency (`excon` for exercise control)."""

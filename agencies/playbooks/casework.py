@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from protocols import Envelope, Person
+from protocols.fields import Language
 from protocols.identification import Alert, ConsentElements, ConsentRecord, ConsentScope
 
 NEIGHBOURS = ("UZ", "KG", "TJ", "TM", "AF")
 """Countries of origin the synthesised people come from, as in the SILK THREAD cases."""
 
-LANGUAGE_OF = {"UZ": "uzb", "KG": "kir", "TJ": "tgk", "TM": "tuk", "AF": "prs", "KZ": "kaz"}
+LANGUAGE_OF: dict[str, Language] = {
+    "UZ": "uzb",
+    "KG": "kir",
+    "TJ": "tgk",
+    "TM": "tuk",
+    "AF": "prs",
+    "KZ": "kaz",
+}
 CONSENT_KINDS = (
     "ngo_shelter",
     "social_services",
@@ -97,7 +106,7 @@ def people_for(case_ref: str, alert: Alert | None, draws: list[float]) -> list[P
                 age=16 + int(u * 2) if is_minor else 19 + int(u * 30),
                 gender="Masculine" if labour else "Feminine",
                 citizenship=[country],
-                primary_language=LANGUAGE_OF[country],  # type: ignore[arg-type]
+                primary_language=LANGUAGE_OF[country],
                 trafficking_status="PossibleVictimOfTrafficking",
                 type_of_exploitation=["ForcedLabour"] if labour else ["SexualExploitation"],
                 methods_of_control=["WithholdsDocuments", "DebtBondage"],
@@ -106,7 +115,9 @@ def people_for(case_ref: str, alert: Alert | None, draws: list[float]) -> list[P
     return persons
 
 
-def consent_for(person: Person, given_at: object, agency: str, *, consulate: bool) -> ConsentRecord:
+def consent_for(
+    person: Person, given_at: datetime, agency: str, *, consulate: bool
+) -> ConsentRecord:
     """The consent record an adult gives: named kinds, consulates only if they agree."""
     kinds = [*CONSENT_KINDS, *(["consulate"] if consulate else [])]
     return ConsentRecord(
@@ -127,7 +138,7 @@ def consent_for(person: Person, given_at: object, agency: str, *, consulate: boo
             )
             for kind in kinds
         ],
-        given_at=given_at,  # type: ignore[arg-type]
+        given_at=given_at,
         recorded_by=agency,
     )
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
+from uuid import UUID
 
 from agencies.playbooks.base import Draft, Playbook
 from agencies.playbooks.casework import Case, case_ref_of, consent_for, people_for
 from protocols import Delivery, Envelope, Subject
 from protocols.assistance import Referral, ReferralResponse, ReflectionPeriod
 from protocols.control import Inject
+from protocols.fields import Language
 from protocols.identification import (
     Alert,
     DecisionBasis,
@@ -20,6 +23,7 @@ from protocols.interpretation import TranslationRequest
 from protocols.judicial import (
     CompensationClaim,
     CustodyTransfer,
+    DocumentType,
     EvidenceTransfer,
     JitDecision,
     JitProposal,
@@ -39,6 +43,7 @@ from protocols.police import (
 )
 from protocols.receipts import Ack, Nack
 from trafsim_bus.participants import Wake
+from trafsim_bus.scenario.model import Agency, Scenario
 from trafsim_bus.timebase import DAY, HOUR
 
 Reaction = list[Draft | Wake]
@@ -47,8 +52,8 @@ Reaction = list[Draft | Wake]
 class Police(Playbook):
     """Screens, identifies, records consent, refers, investigates, asks abroad."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, agency: Agency, scenario: Scenario, exercise_id: UUID, seed: int) -> None:
+        super().__init__(agency, scenario, exercise_id, seed)
         self.cases: dict[str, Case] = {}
 
     def case(self, envelope: Envelope) -> Case:
@@ -247,7 +252,7 @@ class Police(Playbook):
                         [interp],
                         TranslationRequest(
                             from_language=language,
-                            to_language=self.me.languages[0],  # type: ignore[arg-type]
+                            to_language=self.language,
                             purpose="investigative_interview",
                             persons_count=len(case.persons),
                             provider_type="official",
@@ -274,7 +279,7 @@ class Police(Playbook):
                         case_number=case.ref,
                         title=f"Pre-trial investigation opened, case {case.ref}",
                         summary="Trafficking in persons (KZ CC 128): recruitment by deception, documents withheld, debts.",
-                        document_language=self.me.languages[0],  # type: ignore[arg-type]
+                        document_language=self.language,
                         person_ids=[p.person_id for p in case.persons],
                     ),
                     case_refs=refs,
@@ -628,8 +633,8 @@ class Police(Playbook):
 class Prosecutor(Playbook):
     """Supervises, sends MLA through the central channel, executes foreign requests."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, agency: Agency, scenario: Scenario, exercise_id: UUID, seed: int) -> None:
+        super().__init__(agency, scenario, exercise_id, seed)
         self.requests: dict[str, Envelope] = {}
         self.cases: set[str] = set()
 
@@ -649,19 +654,13 @@ class Prosecutor(Playbook):
             return self.start_mla(envelope, body)
         if isinstance(body, ProceduralDocument) and body.doc_type == "motion":
             return [
-                Draft(
-                    [envelope.sender],
-                    ProceduralDocument(
-                        doc_type="motion",
-                        author=f"prosecutor, {self.agency}",
-                        case_number=body.case_number,
-                        title="Answer to the motion to exclude",
-                        summary="The seizure protocol, the seal, the attesting witnesses and the hash at seizure are attached.",
-                        document_language=self.me.languages[0],  # type: ignore[arg-type]
-                    ),
-                    reply_to=envelope,
-                    legal_basis="domestic_cpc",
-                    evidentiary_status="evidence",
+                self.document(
+                    envelope,
+                    envelope.sender,
+                    "motion",
+                    body.case_number,
+                    "Answer to the motion to exclude",
+                    "The seizure protocol, the seal, the attesting witnesses and the hash at seizure are attached.",
                 )
             ]
         if isinstance(body, EvidenceTransfer):
@@ -698,19 +697,13 @@ class Prosecutor(Playbook):
             if police is None:
                 return []
             return [
-                Draft(
-                    [police],
-                    ProceduralDocument(
-                        doc_type="indictment",
-                        author=f"prosecutor, {self.agency}",
-                        case_number=body.case_number,
-                        title="Draft indictment",
-                        summary="Statements received through MLA; victims' testimony recorded once.",
-                        document_language=self.me.languages[0],  # type: ignore[arg-type]
-                    ),
-                    reply_to=envelope,
-                    legal_basis="domestic_cpc",
-                    evidentiary_status="evidence",
+                self.document(
+                    envelope,
+                    police,
+                    "indictment",
+                    body.case_number,
+                    "Draft indictment",
+                    "Statements received through MLA; victims' testimony recorded once.",
                 )
             ]
         if isinstance(body, CompensationClaim):
@@ -745,6 +738,31 @@ class Prosecutor(Playbook):
                 )
             return drafts
         return []
+
+    def document(
+        self,
+        envelope: Envelope,
+        to: str,
+        doc_type: DocumentType,
+        case: str,
+        title: str,
+        summary: str,
+    ) -> Draft:
+        """A procedural document signed by this prosecutor, in answer to `envelope`."""
+        return Draft(
+            [to],
+            ProceduralDocument(
+                doc_type=doc_type,
+                author=f"prosecutor, {self.agency}",
+                case_number=case,
+                title=title,
+                summary=summary,
+                document_language=self.language,
+            ),
+            reply_to=envelope,
+            legal_basis="domestic_cpc",
+            evidentiary_status="evidence",
+        )
 
     def start_mla(self, envelope: Envelope, body: ProceduralDocument) -> Reaction:
         if body.case_number in self.cases:
@@ -781,7 +799,7 @@ class Prosecutor(Playbook):
             if certified
             else [],
             procedural_rights_notice=certified,
-            translation=TranslationNote(language=language, certified=certified),  # type: ignore[arg-type]
+            translation=TranslationNote(language=cast(Language, language), certified=certified),
         )
         return Draft(
             [requested],

@@ -3,6 +3,8 @@ consulates, the labour migration agency and interpretation services."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from agencies.playbooks.base import Draft, Playbook
 from agencies.playbooks.casework import consent_for
 from protocols import Delivery, Envelope, Person
@@ -20,6 +22,7 @@ from protocols.interpretation import TranslationDelivery, TranslationRequest
 from protocols.police import InfoRequest, InfoResponse
 from protocols.receipts import Nack
 from trafsim_bus.participants import Wake
+from trafsim_bus.scenario.model import Agency, Scenario
 from trafsim_bus.timebase import DAY
 
 Reaction = list[Draft | Wake]
@@ -28,8 +31,8 @@ Reaction = list[Draft | Wake]
 class Shelter(Playbook):
     """An NGO shelter: runs the hotline, passes alerts to the police, takes referrals."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, agency: Agency, scenario: Scenario, exercise_id: UUID, seed: int) -> None:
+        super().__init__(agency, scenario, exercise_id, seed)
         self.used: dict[str, int] = {}
 
     def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from protocols import decode
 from protocols.envelope import Envelope
 from tests.bus.helpers import mini, play
-from trafsim_bus.log.records import Record
+from trafsim_bus.log.records import BARRIER_STAGES, Record
 
 SCENARIO = mini()
 SEEDS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -97,18 +97,7 @@ def test_every_barrier_decision_names_its_stage_and_delay() -> None:
     decisions = [r for r in records if r.kind == "barrier_decision"]
     assert decisions
     for decision in decisions:
-        assert decision.data["stage"] in {
-            "admission",
-            "routing",
-            "consent",
-            "handling",
-            "language",
-            "loss",
-            "latency",
-            "translation",
-            "disruption",
-            "delivery",
-        }
+        assert decision.data["stage"] in BARRIER_STAGES
         assert isinstance(decision.data["added_us"], int)
         if decision.data["outcome"] == "rejected":
             assert decision.data["reason"]
