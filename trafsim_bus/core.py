@@ -9,109 +9,33 @@ asyncio, sockets or wall clock in here: time comes from the event heap."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
 import msgspec
 
 from protocols import (
-    DelayBreakdown,
-    Delivery,
     Envelope,
-    Evaluation,
-    Handling,
-    Priority,
     ProtocolError,
     canonical_bytes,
     decode_envelope,
 )
-from protocols.receipts import Nack
+from trafsim_bus.composer import compose
 from trafsim_bus.consent import ConsentBook
-from trafsim_bus.disruptions import ActiveDisruptions, DeliveryContext
+from trafsim_bus.deliveries import PendingDelivery
+from trafsim_bus.disruptions import ActiveDisruptions
 from trafsim_bus.events import EventHeap
 from trafsim_bus.ids import exercise_id_for
 from trafsim_bus.log.records import LOG_FORMAT_VERSION, Origin, Record
+from trafsim_bus.outputs import Delivered, Submission, WakeFired
 from trafsim_bus.participants import Action, Send, Wake
+from trafsim_bus.pipeline import Pipeline
 from trafsim_bus.rng import exponential, uniform
-from trafsim_bus.routing import Refusal, Translation, admit, route, translation_for
-from trafsim_bus.scenario.model import BUS, EXCON, Agency, Channel, Disruption, Inject, Scenario
+from trafsim_bus.scenario.model import BUS, EXCON, Disruption, Inject, Scenario
 from trafsim_bus.translation import PoolState
 
-DEFAULT_SCRIPTS = {
-    "rus": "Cyrl",
-    "kaz": "Cyrl",
-    "kir": "Cyrl",
-    "tgk": "Cyrl",
-    "uzb": "Latn",
-    "tuk": "Latn",
-    "kaa": "Latn",
-    "eng": "Latn",
-    "prs": "Arab",
-    "pus": "Arab",
-}
-"""The usual script of each language, for envelopes the scenario builds."""
 
-
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    """A delivery to hand to the recipient's participant."""
-
-    recipient: str
-    delivery: Delivery
-    envelope: Envelope
-    seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class WakeFired:
-    """A wake to hand back to the participant that asked for it."""
-
-    agency: str
-    token: str
-    due_us: int
-    seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """The synchronous answer to a submission: accepted, a duplicate, or refused."""
-
-    outcome: str
-    seq: int
-    reason: str | None = None
-    detail: str | None = None
-
-    @property
-    def accepted(self) -> bool:
-        """The envelope entered the bus (a duplicate counts as accepted once)."""
-        return self.outcome in ("submitted", "duplicate_ignored")
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A delivery that has not ended yet."""
-
-    key: str
-    envelope: Envelope
-    sender: Agency
-    recipient: Agency
-    channel: Channel
-    submitted_us: int
-    created_seq: int
-    latency_us: int
-    translation: Translation | None
-    certified: bool
-    stage: str = "transit"
-    due_us: int = 0
-    queued_us: int = 0
-    delays: dict[str, int] = field(default_factory=dict)
-    machine: bool = False
-    held_since: int = 0
-
-
-class Bus:
+class Bus(Pipeline):
     """The deterministic core of one exercise."""
 
     def __init__(
@@ -134,7 +58,7 @@ class Bus:
         self._heap = EventHeap()
         self._digests: dict[UUID, bytes] = {}
         self._envelopes: dict[UUID, Envelope] = {}
-        self._pending: dict[str, _Pending] = {}
+        self._pending: dict[str, PendingDelivery] = {}
         self._pools = {pool.id: PoolState(pool) for pool in scenario.pools}
         self._disruptions = ActiveDisruptions(self.seed)
         self._held: dict[str, list[str]] = {}
@@ -218,10 +142,6 @@ class Bus:
             )
         self._log("exercise_ended", "scenario", None, data={"records": self._seq + 1})
         self.ended = True
-
-    def exercise_datetime(self, t_us: int) -> Any:
-        """The wall-calendar moment (STARTEX's offset) of an exercise time."""
-        return self.scenario.startex + timedelta(microseconds=t_us)
 
     # -- submissions ----------------------------------------------------------------------
 
@@ -368,7 +288,7 @@ class Bus:
                 "in_reply_to": str(replied.id) if replied else None,
             },
         )
-        envelope = self._build_envelope(
+        envelope = self._compose(
             envelope_id,
             inject.sender,
             inject.recipients,
@@ -417,13 +337,6 @@ class Bus:
             return ("sender_not_authorised", f"{envelope.sender} is not an agency of this exercise")
         return None
 
-    def _register(self, envelope: Envelope) -> None:
-        self._envelopes[envelope.id] = envelope
-        self._by_kind.setdefault(envelope.body.kind(), []).append(envelope)
-        self._consents.record(envelope)
-        if envelope.handling is not None and "H2" in envelope.handling.codes:
-            self._restricted[envelope.id] = frozenset((envelope.sender, *envelope.recipients))
-
     def _newest(self, kind: str, sender: str | None, case: str | None) -> Envelope | None:
         for envelope in reversed(self._by_kind.get(kind, [])):
             if sender is not None and envelope.sender != sender:
@@ -436,459 +349,6 @@ class Bus:
     def _claimed_by_msel(self, agency: str, envelope: Envelope) -> bool:
         kind = envelope.body.kind()
         return any((agency, kind, case) in self._claimed for case in envelope.case_refs)
-
-    # -- one delivery through the pipeline ------------------------------------------------
-
-    def _create_delivery(self, envelope: Envelope, recipient_id: str, submitted_seq: int) -> None:
-        key = f"{envelope.id}:{recipient_id}"
-        kind = envelope.body.kind()
-        created = self._log(
-            "delivery_created",
-            "bus",
-            submitted_seq,
-            envelope_id=str(envelope.id),
-            recipient=recipient_id,
-            data={"kind": kind, "sender": envelope.sender},
-        )
-        if envelope.sender == BUS:
-            self._deliver_bus_message(envelope, recipient_id, created)
-            return
-        sender = self.scenario.agencies[envelope.sender]
-        admitted = admit(self.scenario, recipient_id, kind)
-        if isinstance(admitted, Refusal):
-            self._refuse(envelope, recipient_id, admitted, created)
-            return
-        recipient = admitted
-        closed, opened = self._disruptions.channel_changes()
-        routed = route(self.scenario, sender, recipient, kind, envelope.channel, closed, opened)
-        if isinstance(routed, Refusal):
-            self._refuse(envelope, recipient_id, routed, created)
-            return
-        channel = routed.channel
-        self._log(
-            "channel_resolved",
-            "bus",
-            created,
-            envelope_id=str(envelope.id),
-            recipient=recipient_id,
-            data={
-                "channel": channel.id,
-                "alternatives": list(routed.alternatives),
-                "named": envelope.channel,
-            },
-        )
-        for check in (self._consent_check, self._handling_check):
-            refusal = check(envelope, sender, recipient, created)
-            if refusal is not None:
-                self._refuse(envelope, recipient_id, refusal, created, channel=channel.id)
-                return
-        translated = translation_for(
-            self.scenario, sender, recipient, channel, envelope.language, kind
-        )
-        if isinstance(translated, Refusal):
-            self._refuse(envelope, recipient_id, translated, created, channel=channel.id)
-            return
-        self._decision(
-            envelope,
-            recipient_id,
-            created,
-            "language",
-            "native" if translated is None else "translate",
-            data=(
-                {}
-                if translated is None
-                else {
-                    "pool": translated.pool.id,
-                    "side": translated.side,
-                    "target": translated.target,
-                }
-            ),
-        )
-        context = DeliveryContext(key, sender, recipient, channel.id, kind)
-        if self._lost(envelope, recipient_id, channel, context, created):
-            return
-        rule = channel.rule_for(kind, envelope.priority.level, recipient.country)
-        base = rule.distribution.sample(uniform(self.seed, "latency", key))
-        factors = self._disruptions.latency_factors(context)
-        latency = base
-        for _, factor in factors:
-            latency = round(latency * factor)
-        pending = _Pending(
-            key=key,
-            envelope=envelope,
-            sender=sender,
-            recipient=recipient,
-            channel=channel,
-            submitted_us=self.now,
-            created_seq=created,
-            latency_us=latency,
-            translation=translated,
-            certified=rule.certified and translated is not None,
-            delays={"channel_latency": latency},
-        )
-        self._pending[key] = pending
-        if translated is not None and translated.side == "sender":
-            self._decision(
-                envelope, recipient_id, created, "latency", "drawn",
-                added_us=latency, data={"base_us": base, "factors": factors, "after": "translation"},
-            )  # fmt: skip
-            self._enqueue(pending)
-            return
-        pending.due_us = self.now + latency
-        pending.stage = "transit" if translated is None else "to_translation"
-        self._decision(
-            envelope, recipient_id, created, "latency", "drawn",
-            added_us=latency, due_us=pending.due_us, data={"base_us": base, "factors": factors},
-        )  # fmt: skip
-        self._heap.push(pending.due_us, "due" if translated is None else "arrive", key)
-
-    def _consent_check(
-        self, envelope: Envelope, sender: Agency, recipient: Agency, created: int
-    ) -> Refusal | None:
-        persons = envelope.personal_data()
-        if not persons or sender.id == recipient.id:
-            return None
-        for person in persons:
-            refused = self._consents.refusal(person, envelope.risk_to_life, recipient)
-            if refused is not None:
-                detail, explanation = refused
-                return Refusal("consent", "consent_missing", detail, hint=explanation)
-        self._decision(
-            envelope, recipient.id, created, "consent", "pass", data={"persons": len(persons)}
-        )
-        return None
-
-    def _handling_check(
-        self, envelope: Envelope, sender: Agency, recipient: Agency, created: int
-    ) -> Refusal | None:
-        if not envelope.derived_from:
-            return None
-        for source in envelope.derived_from:
-            parties = self._restricted.get(source)
-            if parties is not None and recipient.id not in parties:
-                return Refusal(
-                    "handling",
-                    "handling_violation",
-                    f"{source} is H2 (no dissemination without the provider's permission) "
-                    f"and {recipient.id} was not a party to it",
-                )
-        self._decision(envelope, recipient.id, created, "handling", "pass")
-        return None
-
-    def _lost(
-        self,
-        envelope: Envelope,
-        recipient: str,
-        channel: Channel,
-        context: DeliveryContext,
-        created: int,
-    ) -> bool:
-        disruption = self._disruptions.losing(context)
-        if disruption is not None:
-            self._log_effect(disruption.id, context.key, "lost")
-            self._drop(envelope, recipient, created, "loss", disruption.id)
-            return True
-        if channel.loss > 0:
-            if uniform(self.seed, "loss", context.key) < channel.loss:
-                self._drop(envelope, recipient, created, "loss", None)
-                return True
-            self._decision(envelope, recipient, created, "loss", "pass", data={"p": channel.loss})
-        return False
-
-    # -- translation --------------------------------------------------------------------
-
-    def _enqueue(self, pending: _Pending) -> None:
-        assert pending.translation is not None
-        pool = pending.translation.pool
-        state = self._pools[pool.id]
-        envelope_id = str(pending.envelope.id)
-        if pool.machine_after is not None and len(state.waiting) >= pool.machine_after:
-            pending.machine = True
-            self._decision(
-                pending.envelope, pending.recipient.id, pending.created_seq, "translation",
-                "machine", data={"pool": pool.id, "waiting": len(state.waiting)},
-            )  # fmt: skip
-            self._translated(pending)
-            return
-        pending.stage = "translation_wait"
-        pending.queued_us = self.now
-        ahead = state.wait(pending.key)
-        self._log(
-            "translation_queued",
-            "bus",
-            pending.created_seq,
-            envelope_id=envelope_id,
-            recipient=pending.recipient.id,
-            pool_id=pool.id,
-            data={"position": ahead, "certified": pending.certified},
-        )
-        self._start_jobs(state)
-
-    def _start_jobs(self, state: PoolState) -> None:
-        while (key := state.next_waiting()) is not None:
-            pending = self._pending[key]
-            distribution = (
-                state.pool.certified
-                if pending.certified and state.pool.certified
-                else state.pool.service
-            )
-            service = distribution.sample(uniform(self.seed, "translation_service", key))
-            finish = self.now + service
-            state.start(key, finish)
-            pending.stage = "translation_service"
-            pending.delays["translation_wait"] = self.now - pending.queued_us
-            pending.delays["translation_service"] = service
-            self._log(
-                "translation_started",
-                "bus",
-                pending.created_seq,
-                envelope_id=str(pending.envelope.id),
-                recipient=pending.recipient.id,
-                pool_id=state.pool.id,
-                data={
-                    "wait_us": self.now - pending.queued_us,
-                    "service_us": service,
-                    "finish_us": finish,
-                },
-            )
-            self._heap.push(finish, "translated", key)
-
-    def _on_translated(self, key: str) -> None:
-        pending = self._pending[key]
-        assert pending.translation is not None
-        state = self._pools[pending.translation.pool.id]
-        state.finish(key)
-        self._translated(pending)
-        self._start_jobs(state)
-
-    def _translated(self, pending: _Pending) -> None:
-        assert pending.translation is not None
-        if pending.translation.side == "sender":
-            pending.due_us = self.now + pending.latency_us
-            pending.stage = "transit"
-            self._heap.push(pending.due_us, "due", pending.key)
-        else:
-            pending.due_us = self.now
-            pending.stage = "due"
-        self._log(
-            "translation_finished",
-            "bus",
-            pending.created_seq,
-            envelope_id=str(pending.envelope.id),
-            recipient=pending.recipient.id,
-            pool_id=pending.translation.pool.id,
-            data={"next": pending.stage, "due_us": pending.due_us, "machine": pending.machine},
-        )
-        if pending.stage == "due":
-            self._on_due(pending.key)
-
-    def _on_arrive(self, key: str) -> None:
-        self._enqueue(self._pending[key])
-
-    # -- due time: disruptions, then delivery -------------------------------------------
-
-    def _on_due(self, key: str) -> None:
-        pending = self._pending[key]
-        context = DeliveryContext(
-            key, pending.sender, pending.recipient, pending.channel.id, pending.envelope.body.kind()
-        )
-        disruption = self._disruptions.holding(context)
-        if disruption is None:
-            self._deliver(pending)
-            return
-        mode = disruption.attributes.get("mode", "store_and_forward")
-        self._log_effect(disruption.id, key, mode)
-        envelope, recipient = pending.envelope, pending.recipient.id
-        if mode == "store_and_forward":
-            pending.stage = "held"
-            pending.held_since = self.now
-            self._held.setdefault(disruption.id, []).append(key)
-            self._log(
-                "delivery_held",
-                "bus",
-                pending.created_seq,
-                envelope_id=str(envelope.id),
-                recipient=recipient,
-                disruption_id=disruption.id,
-                data={"type": disruption.type},
-            )
-        elif mode == "black_hole":
-            del self._pending[key]
-            self._drop(envelope, recipient, pending.created_seq, "disruption", disruption.id)
-        else:
-            del self._pending[key]
-            reason = "recipient_offline" if disruption.type == "outage" else "link_down"
-            refusal = Refusal(
-                "disruption",
-                reason,
-                f"{disruption.id}: {disruption.description or disruption.type}",
-            )
-            self._refuse(
-                envelope, recipient, refusal, pending.created_seq, disruption.id, pending.channel.id
-            )
-
-    def _deliver(self, pending: _Pending) -> None:
-        del self._pending[pending.key]
-        envelope = pending.envelope
-        channel = pending.channel
-        evidence = envelope.evidentiary_status
-        inadmissible = evidence == "evidence" and not channel.evidence_grade
-        effective = evidence
-        if channel.intelligence_only or inadmissible:
-            effective = "intelligence"
-        total = self.now - pending.submitted_us
-        parts = pending.delays
-        known = sum(parts.values())
-        translation = pending.translation
-        delivery = Delivery(
-            envelope_id=envelope.id,
-            recipient=pending.recipient.id,
-            channel=channel.id,
-            status="delivered",
-            evidentiary_status=effective,
-            intelligence_only=channel.intelligence_only,
-            inadmissible=inadmissible,
-            machine_translated_unverified=pending.machine,
-            certified_translation=pending.certified and not pending.machine,
-            language=translation.target if translation else envelope.language,  # type: ignore[arg-type]
-            translated_from=envelope.language if translation else None,
-            delay_us=DelayBreakdown(
-                channel_latency=parts.get("channel_latency", 0),
-                translation_wait=parts.get("translation_wait", 0),
-                translation_service=parts.get("translation_service", 0),
-                outage_hold=parts.get("outage_hold", 0),
-                other=max(0, total - known),
-            ),
-            submitted_us=pending.submitted_us,
-            due_us=pending.due_us,
-            delivered_us=self.now,
-        )
-        seq = self._log(
-            "delivered",
-            "bus",
-            pending.created_seq,
-            envelope_id=str(envelope.id),
-            recipient=pending.recipient.id,
-            data={
-                "delivery": msgspec.to_builtins(delivery),
-                "kind": envelope.body.kind(),
-                "sender": envelope.sender,
-            },
-        )
-        self.outputs.append(Delivered(pending.recipient.id, delivery, envelope, seq))
-
-    def _deliver_bus_message(self, envelope: Envelope, recipient: str, created: int) -> None:
-        delivery = Delivery(
-            envelope_id=envelope.id,
-            recipient=recipient,
-            channel=None,
-            status="delivered",
-            evidentiary_status=envelope.evidentiary_status,
-            language=envelope.language,
-            submitted_us=self.now,
-            due_us=self.now,
-            delivered_us=self.now,
-        )
-        seq = self._log(
-            "delivered",
-            "bus",
-            created,
-            envelope_id=str(envelope.id),
-            recipient=recipient,
-            data={
-                "delivery": msgspec.to_builtins(delivery),
-                "kind": envelope.body.kind(),
-                "sender": BUS,
-            },
-        )
-        self.outputs.append(Delivered(recipient, delivery, envelope, seq))
-
-    # -- refusals, drops, nacks -----------------------------------------------------------
-
-    def _refuse(
-        self,
-        envelope: Envelope,
-        recipient: str,
-        refusal: Refusal,
-        created: int,
-        disruption_id: str | None = None,
-        channel: str | None = None,
-    ) -> None:
-        self._decision(
-            envelope, recipient, created, refusal.stage, "rejected",
-            reason=refusal.reason, data={"detail": refusal.detail}, disruption_id=disruption_id,
-        )  # fmt: skip
-        seq = self._log(
-            "rejected",
-            "bus",
-            created,
-            envelope_id=str(envelope.id),
-            recipient=recipient,
-            disruption_id=disruption_id,
-            data={
-                "reason": refusal.reason,
-                "detail": refusal.detail,
-                "redirect_to": refusal.redirect_to,
-                "hint": refusal.hint,
-                "stage": refusal.stage,
-                "channel": channel,
-                "kind": envelope.body.kind(),
-                "sender": envelope.sender,
-            },
-        )
-        self._nack(envelope, recipient, refusal, seq)
-
-    def _drop(
-        self,
-        envelope: Envelope,
-        recipient: str,
-        created: int,
-        stage: str,
-        disruption_id: str | None,
-    ) -> None:
-        self._decision(envelope, recipient, created, stage, "dropped", disruption_id=disruption_id)
-        self._log(
-            "dropped",
-            "bus",
-            created,
-            envelope_id=str(envelope.id),
-            recipient=recipient,
-            disruption_id=disruption_id,
-            data={"stage": stage, "kind": envelope.body.kind(), "sender": envelope.sender},
-        )
-
-    def _nack(self, refused: Envelope, recipient: str, refusal: Refusal, cause_seq: int) -> None:
-        nack = Envelope(
-            schema_version="1",
-            id=uuid5(self.exercise_id, f"nack:{refused.id}:{recipient}"),
-            exercise_id=self.exercise_id,
-            sender=BUS,
-            recipients=[refused.sender],
-            channel=None,
-            created_at=self.exercise_datetime(self.now),
-            case_refs=list(refused.case_refs),
-            thread_id=refused.thread_id or refused.id,
-            in_reply_to=refused.id,
-            language=refused.language,
-            script=refused.script,
-            body=Nack(
-                ack_of=refused.id,
-                reason=refusal.reason,  # type: ignore[arg-type]
-                detail=refusal.detail[:500],
-                redirect_to=refusal.redirect_to,
-                hint=refusal.hint,
-            ),
-        )
-        seq = self._log(
-            "envelope_submitted",
-            "bus",
-            cause_seq,
-            envelope_id=str(nack.id),
-            data={"envelope": msgspec.to_builtins(nack)},
-        )
-        self._digests[nack.id] = hashlib.sha256(canonical_bytes(nack)).digest()
-        self._register(nack)
-        self._create_delivery(nack, refused.sender, seq)
 
     # -- scheduled events ---------------------------------------------------------------
 
@@ -911,7 +371,7 @@ class Bus:
         sender = self.scenario.agencies[stream.sender]
         language = fields.pop("language", None) or sender.languages[0]
         script = fields.pop("script", None)
-        envelope = self._build_envelope(
+        envelope = self._compose(
             envelope_id,
             stream.sender,
             stream.recipients,
@@ -1017,7 +477,7 @@ class Bus:
 
     # -- building envelopes and records -------------------------------------------------
 
-    def _build_envelope(
+    def _compose(
         self,
         envelope_id: UUID,
         sender: str,
@@ -1028,110 +488,15 @@ class Bus:
         language: str,
         script: str | None,
     ) -> Envelope:
-        extra = dict(fields)
-        for name, kind in (
-            ("priority", Priority),
-            ("handling", Handling),
-            ("evaluation", Evaluation),
-        ):
-            if name in extra and isinstance(extra[name], dict):
-                extra[name] = msgspec.convert(extra[name], kind)
-        document = {
-            "schema_version": "1",
-            "id": envelope_id,
-            "exercise_id": self.exercise_id,
-            "sender": sender,
-            "recipients": list(recipients),
-            "channel": channel,
-            "created_at": self.exercise_datetime(self.now),
-            "language": language,
-            "script": script or DEFAULT_SCRIPTS.get(language, "Latn"),
-            "body": body,
-            **extra,
-        }
-        return msgspec.convert(document, Envelope, from_attributes=True)
-
-    def _decision(
-        self,
-        envelope: Envelope,
-        recipient: str,
-        cause: int,
-        stage: str,
-        outcome: str,
-        *,
-        reason: str | None = None,
-        added_us: int = 0,
-        due_us: int | None = None,
-        data: dict[str, Any] | None = None,
-        disruption_id: str | None = None,
-    ) -> int:
-        body: dict[str, Any] = {
-            "stage": stage,
-            "outcome": outcome,
-            "reason": reason,
-            "added_us": added_us,
-            "due_us": due_us,
-        }
-        if data:
-            body.update(data)
-        return self._log(
-            "barrier_decision",
-            "bus",
-            cause,
-            envelope_id=str(envelope.id),
-            recipient=recipient,
-            disruption_id=disruption_id,
-            data=body,
+        return compose(
+            self.exercise_id,
+            envelope_id,
+            sender=sender,
+            recipients=recipients,
+            channel=channel,
+            body=body,
+            fields=fields,
+            language=language,
+            script=script,
+            created_at=self.exercise_datetime(self.now),
         )
-
-    def _log_effect(
-        self,
-        disruption_id: str,
-        key: str | None,
-        effect: str,
-        *,
-        cause: int | None = None,
-        pool_id: str | None = None,
-        **data: Any,
-    ) -> int:
-        envelope_id, recipient = key.split(":", 1) if key else (None, None)
-        return self._log(
-            "disruption_effect",
-            "bus",
-            cause,
-            envelope_id=envelope_id,
-            recipient=recipient,
-            disruption_id=disruption_id,
-            pool_id=pool_id,
-            data={"effect": effect, **data},
-        )
-
-    def _log(
-        self,
-        kind: str,
-        origin: Origin,
-        cause_seq: int | None,
-        *,
-        envelope_id: str | None = None,
-        recipient: str | None = None,
-        disruption_id: str | None = None,
-        pool_id: str | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> int:
-        seq = self._seq
-        self._seq += 1
-        self.records.append(
-            Record(
-                seq=seq,
-                t_us=self.now,
-                kind=kind,
-                cause_seq=cause_seq,
-                origin=origin,
-                envelope_id=envelope_id,
-                recipient=recipient,
-                disruption_id=disruption_id,
-                pool_id=pool_id,
-                data=data or {},
-            )
-        )
-        return seq

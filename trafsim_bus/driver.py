@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 
 import structlog
 
-from trafsim_bus.core import Bus, Delivered
+from trafsim_bus.core import Bus
 from trafsim_bus.log.writer import EventLogWriter
+from trafsim_bus.outputs import Delivered
 from trafsim_bus.participants import Participant
 
 log = structlog.get_logger(__name__)

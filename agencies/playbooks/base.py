@@ -17,7 +17,7 @@ from protocols import Delivery, Envelope
 from protocols.fields import Language
 from protocols.message import Message
 from protocols.receipts import Ack, Nack
-from trafsim_bus.core import DEFAULT_SCRIPTS
+from trafsim_bus.composer import DEFAULT_SCRIPTS
 from trafsim_bus.ids import playbook_envelope_id
 from trafsim_bus.participants import Action, Send, Wake
 from trafsim_bus.rng import uniform

@@ -6,14 +6,14 @@ from typing import Final
 from uuid import UUID
 
 from agencies.playbooks.base import Playbook
-from agencies.playbooks.law import (
+from agencies.playbooks.justice import (
     FinancialIntelligenceUnit,
     LabourInspection,
     Migration,
     NationalCentralBureau,
-    Police,
     Prosecutor,
 )
+from agencies.playbooks.police import Police
 from agencies.playbooks.services import (
     ChildProtection,
     Consulate,

@@ -1,0 +1,84 @@
+"""A delivery on its way, and the delivery record it becomes (SPEC §3 `Delivery`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+from protocols import DelayBreakdown, Delivery, Envelope
+from protocols.fields import Language
+from trafsim_bus.routing import Translation
+from trafsim_bus.scenario.model import Agency, Channel
+
+
+@dataclass(slots=True)
+class PendingDelivery:
+    """A delivery that has not ended yet, and where it stands."""
+
+    key: str
+    envelope: Envelope
+    sender: Agency
+    recipient: Agency
+    channel: Channel
+    submitted_us: int
+    created_seq: int
+    latency_us: int
+    translation: Translation | None
+    certified: bool
+    stage: str = "transit"
+    due_us: int = 0
+    queued_us: int = 0
+    delays: dict[str, int] = field(default_factory=dict)
+    machine: bool = False
+    held_since: int = 0
+
+
+def delivered_record(pending: PendingDelivery, now_us: int) -> Delivery:
+    """The record of a delivery made now: effective status, flags, language, delays."""
+    envelope = pending.envelope
+    channel = pending.channel
+    inadmissible = envelope.evidentiary_status == "evidence" and not channel.evidence_grade
+    effective = envelope.evidentiary_status
+    if channel.intelligence_only or inadmissible:
+        effective = "intelligence"
+    parts = pending.delays
+    total = now_us - pending.submitted_us
+    translation = pending.translation
+    return Delivery(
+        envelope_id=envelope.id,
+        recipient=pending.recipient.id,
+        channel=channel.id,
+        status="delivered",
+        evidentiary_status=effective,
+        intelligence_only=channel.intelligence_only,
+        inadmissible=inadmissible,
+        machine_translated_unverified=pending.machine,
+        certified_translation=pending.certified and not pending.machine,
+        language=cast(Language, translation.target) if translation else envelope.language,
+        translated_from=envelope.language if translation else None,
+        delay_us=DelayBreakdown(
+            channel_latency=parts.get("channel_latency", 0),
+            translation_wait=parts.get("translation_wait", 0),
+            translation_service=parts.get("translation_service", 0),
+            outage_hold=parts.get("outage_hold", 0),
+            other=max(0, total - sum(parts.values())),
+        ),
+        submitted_us=pending.submitted_us,
+        due_us=pending.due_us,
+        delivered_us=now_us,
+    )
+
+
+def bus_message_record(envelope: Envelope, recipient: str, now_us: int) -> Delivery:
+    """The record of a message the bus delivers itself (its nacks): no channel, no delay."""
+    return Delivery(
+        envelope_id=envelope.id,
+        recipient=recipient,
+        channel=None,
+        status="delivered",
+        evidentiary_status=envelope.evidentiary_status,
+        language=envelope.language,
+        submitted_us=now_us,
+        due_us=now_us,
+        delivered_us=now_us,
+    )

@@ -1,0 +1,305 @@
+"""Checks of scenario values: ids, selectors, types, languages, durations and times.
+
+`Checks` holds what is known so far (countries, agencies, channels...) and turns each
+value into its resolved form, or raises `ScenarioError` naming the key path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, get_args
+from uuid import UUID
+
+import msgspec
+
+from protocols import MESSAGE_TYPES, Body, Envelope
+from protocols.fields import ID_PATTERN, KIND_PATTERN, Language, Script
+from trafsim_bus.errors import ScenarioError
+from trafsim_bus.scenario import raw
+from trafsim_bus.scenario.model import (
+    EXCON,
+    Agency,
+    Channel,
+    Country,
+    Distribution,
+    Jump,
+    RolePlayer,
+    Selector,
+    Target,
+    TranslationPool,
+)
+from trafsim_bus.timebase import HOUR, parse_day_time, parse_duration
+
+LANGUAGES: tuple[str, ...] = get_args(Language)
+SCRIPTS: tuple[str, ...] = get_args(Script)
+ID_RE = re.compile(ID_PATTERN)
+KIND_RE = re.compile(KIND_PATTERN)
+COUNTRY_RE = re.compile(r"^([A-Z]{2}|intl)$(?!\n)")
+_ENVELOPE_KEYS = frozenset(
+    {
+        "language",
+        "script",
+        "priority",
+        "handling",
+        "evaluation",
+        "case_refs",
+        "evidentiary_status",
+        "risk_to_life",
+        "requires_ack",
+        "legal_basis",
+        "attachments",
+    }
+)
+MODES = ("store_and_forward", "black_hole", "reject")
+DEFAULT_RESPONSE = Distribution("lognormal", 2 * HOUR, 12 * HOUR)
+_PROBE_ID = UUID(int=0)
+
+
+def split_validation(message: str) -> tuple[str, str]:
+    """msgspec's "Expected `int` - at `$.a[0].b`" → ("a[0].b", "expected `int`")."""
+    sentence, _, path = message.partition(" - at `")
+    path = path.rstrip("`").removeprefix("$").removeprefix(".")
+    return path, sentence[:1].lower() + sentence[1:]
+
+
+class Checks:
+    """Resolves single values against what the scenario declared so far."""
+
+    def __init__(self, file: raw.ScenarioFile, source: str, text: str) -> None:
+        self.file = file
+        self.source = source
+        self.text = text
+        self.countries: dict[str, Country] = {}
+        self.agencies: dict[str, Agency] = {}
+        self.kinds: list[str] = []
+        self.channels: dict[str, Channel] = {}
+        self.pools: dict[str, TranslationPool] = {}
+        self.role_players: dict[str, RolePlayer] = {}
+        self.startex_minute = 0
+        self.play_us = 0
+        self.jumps: list[Jump] = []
+
+    def fail(self, path: str, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.source}: {path}", message)
+
+    # -- pieces -----------------------------------------------------------------------
+
+    def target(self, path: str, target: raw.Target) -> Target:
+        return Target(
+            agencies=self.selectors(f"{path}.agencies", target.agencies)
+            if target.agencies is not None
+            else None,
+            senders=self.selectors(f"{path}.senders", target.senders)
+            if target.senders is not None
+            else None,
+            countries=frozenset(self.country_ids(f"{path}.countries", target.countries))
+            if target.countries is not None
+            else None,
+            channels=frozenset(self.channel_ids(f"{path}.channels", target.channels))
+            if target.channels is not None
+            else None,
+            types=frozenset(self.types(f"{path}.types", target.types))
+            if target.types is not None
+            else None,
+            pools=frozenset(self.pool_ids(f"{path}.pools", target.pools))
+            if target.pools is not None
+            else None,
+        )
+
+    def selectors(self, path: str, items: list[str | raw.Selector]) -> tuple[Selector, ...]:
+        if not items:
+            raise self.fail(path, "expected at least one agency selector")
+        selectors = []
+        for j, item in enumerate(items):
+            where = f"{path}[{j}]"
+            if isinstance(item, str):
+                if item == "*":
+                    selectors.append(Selector())
+                    continue
+                if item not in self.agencies:
+                    raise self.fail(
+                        where,
+                        self.expected_one(
+                            'an agency id (or "*", or a table {kind, country})', item, self.agencies
+                        ),
+                    )
+                selectors.append(Selector(id=item))
+                continue
+            if item.id is None and item.kind is None and item.country is None:
+                raise self.fail(where, "expected at least one of id, kind, country")
+            if item.id is not None and item.id not in self.agencies:
+                raise self.fail(
+                    f"{where}.id", self.expected_one("an agency id", item.id, self.agencies)
+                )
+            if item.kind is not None and item.kind not in self.kinds and item.kind != EXCON:
+                raise self.fail(
+                    f"{where}.kind", self.expected_one("an agency kind", item.kind, self.kinds)
+                )
+            if item.country is not None and item.country not in self.countries:
+                raise self.fail(
+                    f"{where}.country", self.expected_one("a country", item.country, self.countries)
+                )
+            selectors.append(Selector(item.id, item.kind, item.country))
+        return tuple(selectors)
+
+    def types(self, path: str, types: Iterable[str]) -> list[str]:
+        out = []
+        for j, kind in enumerate(types):
+            if kind not in MESSAGE_TYPES:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("a message type", kind, sorted(MESSAGE_TYPES))
+                )
+            out.append(kind)
+        return out
+
+    def languages(self, path: str, languages: Iterable[str]) -> list[str]:
+        out = []
+        for j, language in enumerate(languages):
+            if language not in LANGUAGES:
+                raise self.fail(
+                    f"{path}[{j}]",
+                    f"expected an ISO 639-3 language code ({', '.join(LANGUAGES)}), got {language!r}",
+                )
+            out.append(language)
+        return out
+
+    def country_ids(self, path: str, countries: Iterable[str]) -> list[str]:
+        out = []
+        for j, country in enumerate(countries):
+            if country not in self.countries:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("a country", country, self.countries)
+                )
+            out.append(country)
+        return out
+
+    def channel_ids(self, path: str, channels: Iterable[str]) -> list[str]:
+        out = []
+        for j, channel in enumerate(channels):
+            if channel not in self.channels:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("a channel", channel, self.channels)
+                )
+            out.append(channel)
+        return out
+
+    def pool_ids(self, path: str, pools: Iterable[str]) -> list[str]:
+        out = []
+        for j, pool in enumerate(pools):
+            if pool not in self.pools:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("a translation pool", pool, self.pools)
+                )
+            out.append(pool)
+        return out
+
+    def duration(self, path: str, text: str, *, positive: bool = False) -> int:
+        value = parse_duration(text)
+        if value is None:
+            raise self.fail(
+                path, f'expected a duration like "36h" (units s, min, h, d, w), got {text!r}'
+            )
+        if positive and value <= 0:
+            raise self.fail(path, f"expected a duration above zero, got {text!r}")
+        return value
+
+    def distribution(self, path: str, spec: raw.Distribution | raw.LatencyRule) -> Distribution:
+        median = self.duration(f"{path}.median", spec.median)
+        if spec.family == "fixed":
+            if spec.p90 is not None:
+                raise self.fail(f"{path}.p90", "a fixed delay takes the median only")
+            return Distribution("fixed", median, None)
+        if median <= 0:
+            raise self.fail(f"{path}.median", f"expected a median above zero, got {spec.median!r}")
+        if spec.p90 is None:
+            raise self.fail(f"{path}.p90", "a lognormal delay needs its p90 as well as its median")
+        p90 = self.duration(f"{path}.p90", spec.p90)
+        if p90 <= median:
+            raise self.fail(
+                f"{path}.p90", f"expected a p90 above the median {spec.median!r}, got {spec.p90!r}"
+            )
+        return Distribution("lognormal", median, p90)
+
+    def play_time(self, path: str, text: str) -> int:
+        parsed = parse_day_time(text)
+        if parsed is None:
+            raise self.fail(path, f'expected a scenario time like "D2 14:00", got {text!r}')
+        day, minute = parsed
+        play = (day - 1) * 24 * 60 + minute - self.startex_minute
+        play_us = play * 60_000_000
+        if play_us < 0:
+            raise self.fail(path, f"{text!r} is before STARTEX")
+        if play_us > self.play_us:
+            raise self.fail(path, f"{text!r} is after ENDEX")
+        return play_us
+
+    def exercise_time(self, path: str, text: str) -> int:
+        play = self.play_time(path, text)
+        return play + sum(jump.by_us for jump in self.jumps if jump.at_play_us <= play)
+
+    def body(self, path: str, body: dict[str, Any]) -> Body:
+        try:
+            decoded: Body = msgspec.convert(body, Body)
+        except msgspec.ValidationError as exc:
+            where, message = split_validation(str(exc))
+            raise self.fail(f"{path}.{where}" if where else path, message) from None
+        return decoded
+
+    def envelope_fields(
+        self,
+        path: str,
+        fields: dict[str, Any],
+        sender: str,
+        recipients: tuple[str, ...],
+        body: Body,
+    ) -> Mapping[str, Any]:
+        for key in fields:
+            if key not in _ENVELOPE_KEYS:
+                raise self.fail(
+                    f"{path}.{key}", f"expected one of {', '.join(sorted(_ENVELOPE_KEYS))}"
+                )
+        probe = {
+            "schema_version": "1",
+            "id": str(_PROBE_ID),
+            "exercise_id": str(_PROBE_ID),
+            "sender": sender,
+            "recipients": list(recipients),
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "language": "eng",
+            "script": "Latn",
+            **fields,
+            "body": msgspec.to_builtins(body),
+        }
+        try:
+            msgspec.convert(probe, Envelope)
+        except msgspec.ValidationError as exc:
+            where, message = split_validation(str(exc))
+            raise self.fail(f"{path}.{where}" if where else path, message) from None
+        return dict(fields)
+
+    def unique(self, ids: Iterable[str], table: str, key: str) -> None:
+        seen: set[str] = set()
+        for i, value in enumerate(ids):
+            if value in seen:
+                raise self.fail(f"{table}[{i}].{key}", f"{value!r} is declared twice")
+            seen.add(value)
+
+    def real_countries(self) -> list[str]:
+        return [country for country in self.countries if country != EXCON]
+
+    @staticmethod
+    def expected_one(what: str, got: str, known: Iterable[str]) -> str:
+        names = [name for name in known if name != EXCON] if "excon" not in what else list(known)
+        shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        return f"expected {what} ({shown}), got {got!r}"
+
+
+def parse_startex(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment
