@@ -9,6 +9,7 @@ from protocols.codec import (
     encode_json,
     encode_msgpack,
     is_json,
+    validation_error,
 )
 from protocols.delivery import DelayBreakdown, Delivery
 from protocols.envelope import (
@@ -50,4 +51,5 @@ __all__ = [
     "encode_json",
     "encode_msgpack",
     "is_json",
+    "validation_error",
 ]

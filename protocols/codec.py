@@ -74,7 +74,7 @@ def decode(data: bytes, type_: type[T], *, max_bytes: int = MAX_MESSAGE_BYTES) -
         else:
             result = msgpack_decoder.decode(data)
     except msgspec.ValidationError as exc:
-        raise _from_validation(str(exc)) from None
+        raise validation_error(exc) from None
     except msgspec.DecodeError as exc:
         raise ProtocolError("$", _lower_first(str(exc))) from None
     except RecursionError:
@@ -94,8 +94,10 @@ def _decoders_for(
     return pair
 
 
-def _from_validation(message: str) -> ProtocolError:
-    """Turn msgspec's "Expected `int` >= 0 - at `$.a[0]`" into a path and a sentence."""
+def validation_error(exc: msgspec.ValidationError) -> ProtocolError:
+    """msgspec's "Expected `int` >= 0 - at `$.a[0]`" as a path and a sentence (a field
+    named by a cross-field rule extends the path)."""
+    message = str(exc)
     path = "$"
     match = _PATH_SUFFIX.match(message)
     if match:

@@ -115,3 +115,17 @@ Language = Literal["rus", "kaz", "uzb", "kir", "tgk", "tuk", "prs", "pus", "kaa"
 
 Script = Literal["Cyrl", "Latn", "Arab"]
 """ISO 15924 script codes."""
+
+USUAL_SCRIPT: dict[str, Script] = {
+    "rus": "Cyrl",
+    "kaz": "Cyrl",
+    "kir": "Cyrl",
+    "tgk": "Cyrl",
+    "uzb": "Latn",
+    "tuk": "Latn",
+    "kaa": "Latn",
+    "eng": "Latn",
+    "prs": "Arab",
+    "pus": "Arab",
+}
+"""The script each language is usually written in (Uzbek also in Cyrillic, by some)."""

@@ -8,15 +8,14 @@ from typing import Any
 from trafsim.errors import CliError
 from trafsim_bus import compute_metrics, read_records, verify_log
 from trafsim_bus.errors import BusError
-from trafsim_bus.log.verify import BAD
 
 
 def verify(path: Path, expect: str | None) -> tuple[int, list[str]]:
-    """(exit status, report lines) of verifying a log."""
+    """(exit status, report lines) of verifying a log; a file that is no log is a CliError."""
     try:
         verdict = verify_log(path)
     except BusError as exc:
-        return BAD, [str(exc)]
+        raise CliError(str(exc)) from None
     return verdict.status(expect), verdict.lines(expect)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import structlog
@@ -16,7 +17,16 @@ from trafsim_bus.scenario.model import Scenario
 
 log = structlog.get_logger(__name__)
 
-VERSION = "0.1.0"
+
+def _version() -> str:
+    try:
+        return metadata.version("trafsim")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+VERSION = _version()
+"""trafsim's version as installed: recorded in every log."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ def run_exercise(
         raise CliError(str(exc)) from None
     seed = scenario.seed if seed is None else seed
     path = db or default_db(scenario, seed)
+    if path.is_dir():
+        raise CliError(f"{path}: is a directory; --db takes the path of a log file")
     if path.exists():
         if not overwrite:
             raise CliError(
@@ -70,8 +82,11 @@ def run_exercise(
         exercise=str(bus.exercise_id),
     )
     participants = build_playbooks(scenario, bus.exercise_id, seed)
-    VirtualDriver(bus, participants, writer, progress=ProgressBar(scenario)).run()
-    writer.close()
+    try:
+        VirtualDriver(bus, participants, writer, progress=ProgressBar(scenario)).run()
+        writer.close()
+    except BusError as exc:
+        raise CliError(f"{exc} (the log at {path} is incomplete)") from None
     head = writer.head()
     log.info("run_finished", records=head[0] + 1, head=head[1])
     return RunOutcome(path, str(bus.exercise_id), head)

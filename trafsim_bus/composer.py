@@ -14,20 +14,6 @@ from protocols.vocab import NackReason
 from trafsim_bus.routing import Refusal
 from trafsim_bus.scenario.model import BUS
 
-DEFAULT_SCRIPTS = {
-    "rus": "Cyrl",
-    "kaz": "Cyrl",
-    "kir": "Cyrl",
-    "tgk": "Cyrl",
-    "uzb": "Latn",
-    "tuk": "Latn",
-    "kaa": "Latn",
-    "eng": "Latn",
-    "prs": "Arab",
-    "pus": "Arab",
-}
-"""The usual script of each language, for envelopes built without one."""
-
 
 def nack_for(
     exercise_id: UUID, refused: Envelope, recipient: str, refusal: Refusal, created_at: datetime
@@ -65,12 +51,11 @@ def compose(
     channel: str | None,
     body: Body,
     fields: dict[str, Any],
-    language: str,
-    script: str | None,
     created_at: datetime,
 ) -> Envelope:
     """An envelope from scenario data (an inject, a background stream); `fields` are the
-    optional envelope keys the scenario gives, checked when the scenario loaded."""
+    envelope keys the scenario gives, language and script included, checked when the
+    scenario loaded."""
     document = {
         "schema_version": "1",
         "id": envelope_id,
@@ -79,8 +64,6 @@ def compose(
         "recipients": list(recipients),
         "channel": channel,
         "created_at": created_at,
-        "language": language,
-        "script": script or DEFAULT_SCRIPTS.get(language, "Latn"),
         "body": body,
         **fields,
     }

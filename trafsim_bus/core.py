@@ -9,6 +9,7 @@ asyncio, sockets or wall clock in here: time comes from the event heap."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -31,7 +32,7 @@ from trafsim_bus.outputs import Delivered, Submission, WakeFired
 from trafsim_bus.participants import Action, Send, Wake
 from trafsim_bus.pipeline import Pipeline
 from trafsim_bus.rng import exponential, uniform
-from trafsim_bus.scenario.model import BUS, EXCON, Disruption, Inject, Scenario
+from trafsim_bus.scenario.model import BUS, Disruption, Inject, Scenario
 from trafsim_bus.translation import PoolState
 
 
@@ -62,7 +63,6 @@ class Bus(Pipeline):
         self._pools = {pool.id: PoolState(pool) for pool in scenario.pools}
         self._disruptions = ActiveDisruptions(self.seed)
         self._held: dict[str, list[str]] = {}
-        self._saved_servers: dict[tuple[str, str], int] = {}
         self._consents = ConsentBook()
         self._restricted: dict[UUID, frozenset[str]] = {}
         self._by_kind: dict[str, list[Envelope]] = {}
@@ -92,7 +92,7 @@ class Bus(Pipeline):
                 "seed": self.seed,
                 "scenario": {
                     "name": scenario.name,
-                    "source": scenario.source,
+                    "source": Path(scenario.source).name,
                     "sha256": scenario.sha256,
                     "text": scenario.text,
                     "canonical": msgspec.json.decode(scenario.canonical),
@@ -267,12 +267,6 @@ class Bus(Pipeline):
                 fields["thread_id"] = replied.thread_id or replied.id
                 if body.kind() in ("ack", "nack"):
                     body = msgspec.structs.replace(body, ack_of=replied.id)
-        player = self.scenario.role_players.get(inject.role_player or "")
-        sender = self.scenario.agencies[inject.sender]
-        language = fields.pop("language", None) or (
-            player.language if player else ("rus" if sender.id == EXCON else sender.languages[0])
-        )
-        script = fields.pop("script", None) or (player.script if player and player.script else None)
         seq = self._log(
             "inject_fired",
             origin,
@@ -295,8 +289,6 @@ class Bus(Pipeline):
             inject.channel,
             body,
             fields,
-            language,
-            script,
         )
         return self.submit(envelope, origin="inject", as_agency=inject.sender, cause_seq=seq)
 
@@ -333,7 +325,9 @@ class Bus(Pipeline):
             return ("wrong_exercise", f"this exercise is {self.exercise_id}")
         if envelope.sender != as_agency:
             return ("sender_not_authorised", f"{as_agency} may not send as {envelope.sender}")
-        if envelope.sender != BUS and self.scenario.agency(envelope.sender) is None:
+        if envelope.sender == BUS:
+            return ("sender_not_authorised", "only the bus itself sends as bus")
+        if self.scenario.agency(envelope.sender) is None:
             return ("sender_not_authorised", f"{envelope.sender} is not an agency of this exercise")
         return None
 
@@ -368,9 +362,6 @@ class Bus(Pipeline):
         stream = self.scenario.background[index]
         envelope_id = uuid5(self.exercise_id, f"background:{stream.id}:{i}")
         fields = dict(stream.envelope)
-        sender = self.scenario.agencies[stream.sender]
-        language = fields.pop("language", None) or sender.languages[0]
-        script = fields.pop("script", None)
         envelope = self._compose(
             envelope_id,
             stream.sender,
@@ -378,8 +369,6 @@ class Bus(Pipeline):
             stream.channel,
             stream.body,
             fields,
-            language,
-            script,
         )
         self.submit(envelope, origin="background", as_agency=stream.sender)
         self._schedule_background(index, i + 1, play_us)
@@ -420,18 +409,22 @@ class Bus(Pipeline):
         )
         self._disruptions.start(disruption)
         if disruption.type == "translator_capacity":
-            servers = int(disruption.attributes["servers"])
-            for pool_id in sorted(disruption.target.pools or ()):
-                state = self._pools[pool_id]
-                self._saved_servers[(disruption.id, pool_id)] = state.servers
-                state.servers = servers
-                self._log_effect(
-                    disruption.id, None, "capacity", pool_id=pool_id, servers=servers, cause=seq
-                )
-                self._start_jobs(state)
+            self._set_capacity(disruption, seq)
         elif disruption.type in ("channel_open", "channel_close"):
             channels = sorted(disruption.target.channels or ())
             self._log_effect(disruption.id, None, disruption.type, channels=channels, cause=seq)
+
+    def _set_capacity(self, disruption: Disruption, cause: int) -> None:
+        """Give each pool the disruption targets the capacity now in force: that of the
+        latest-started capacity disruption still active, else its own."""
+        for pool_id in sorted(disruption.target.pools or ()):
+            state = self._pools[pool_id]
+            forced = self._disruptions.servers_for(pool_id)
+            state.servers = state.pool.servers if forced is None else forced
+            self._log_effect(
+                disruption.id, None, "capacity", pool_id=pool_id, servers=state.servers, cause=cause
+            )
+            self._start_jobs(state)
 
     def _on_disruption_heal(self, disruption: Disruption) -> None:
         if self._disruptions.heal(disruption.id) is None:
@@ -445,24 +438,15 @@ class Bus(Pipeline):
             data={"at_endex": False, "released": len(held)},
         )
         if disruption.type == "translator_capacity":
-            for pool_id in sorted(disruption.target.pools or ()):
-                state = self._pools[pool_id]
-                state.servers = self._saved_servers.pop(
-                    (disruption.id, pool_id), state.pool.servers
-                )
-                self._log_effect(
-                    disruption.id,
-                    None,
-                    "capacity",
-                    pool_id=pool_id,
-                    servers=state.servers,
-                    cause=seq,
-                )
-                self._start_jobs(state)
+            self._set_capacity(disruption, seq)
         for key in held:
             pending = self._pending[key]
             held_for = self.now - pending.held_since
             pending.delays["outage_hold"] = pending.delays.get("outage_hold", 0) + held_for
+            self._decision(
+                pending.envelope, pending.recipient.id, seq, "disruption", "released",
+                added_us=held_for, disruption_id=disruption.id,
+            )  # fmt: skip
             self._log(
                 "delivery_released",
                 "bus",
@@ -485,8 +469,6 @@ class Bus(Pipeline):
         channel: str | None,
         body: Any,
         fields: dict[str, Any],
-        language: str,
-        script: str | None,
     ) -> Envelope:
         return compose(
             self.exercise_id,
@@ -496,7 +478,5 @@ class Bus(Pipeline):
             channel=channel,
             body=body,
             fields=fields,
-            language=language,
-            script=script,
             created_at=self.exercise_datetime(self.now),
         )

@@ -103,6 +103,14 @@ class ActiveDisruptions:
             if disruption.type == "latency_multiplier" and self.hits(disruption, context)
         ]
 
+    def servers_for(self, pool_id: str) -> int | None:
+        """Translators a pool has under the latest-started capacity disruption in force."""
+        for disruption in reversed(self._active.values()):
+            pools = disruption.target.pools or frozenset()
+            if disruption.type == "translator_capacity" and pool_id in pools:
+                return int(disruption.attributes["servers"])
+        return None
+
     def channel_changes(self) -> tuple[set[str], set[str]]:
         """(closed, opened) channel ids by the disruptions in force."""
         closed: set[str] = set()

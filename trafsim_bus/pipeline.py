@@ -326,6 +326,21 @@ class Pipeline:
             pool_id=pending.translation.pool.id,
             data={"next": pending.stage, "due_us": pending.due_us, "machine": pending.machine},
         )
+        if not pending.machine:
+            self._decision(
+                pending.envelope,
+                pending.recipient.id,
+                pending.created_seq,
+                "translation",
+                "translated",
+                added_us=pending.delays.get("translation_wait", 0)
+                + pending.delays.get("translation_service", 0),
+                data={
+                    "pool": pending.translation.pool.id,
+                    "certified": pending.certified,
+                    "target": pending.translation.target,
+                },
+            )
         if pending.stage == "due":
             self._on_due(pending.key)
 
@@ -348,6 +363,10 @@ class Pipeline:
             pending.stage = "held"
             pending.held_since = self.now
             self._held.setdefault(disruption.id, []).append(key)
+            self._decision(
+                envelope, recipient, pending.created_seq, "disruption", "held",
+                disruption_id=disruption.id, data={"type": disruption.type},
+            )  # fmt: skip
             self._log(
                 "delivery_held",
                 "bus",
@@ -374,6 +393,9 @@ class Pipeline:
 
     def _deliver(self, pending: PendingDelivery) -> None:
         del self._pending[pending.key]
+        self._decision(
+            pending.envelope, pending.recipient.id, pending.created_seq, "delivery", "delivered"
+        )
         self._emit_delivery(
             pending.envelope, delivered_record(pending, self.now), pending.created_seq
         )

@@ -14,10 +14,9 @@ from uuid import UUID, uuid5
 import msgspec
 
 from protocols import Delivery, Envelope
-from protocols.fields import Language
+from protocols.fields import USUAL_SCRIPT, Language
 from protocols.message import Message
 from protocols.receipts import Ack, Nack
-from trafsim_bus.composer import DEFAULT_SCRIPTS
 from trafsim_bus.ids import playbook_envelope_id
 from trafsim_bus.participants import Action, Send, Wake
 from trafsim_bus.rng import uniform
@@ -62,6 +61,7 @@ class Playbook:
         self.params = agency.params
         self.sent: dict[UUID, tuple[Envelope, int]] = {}
         self.seen: set[UUID] = set()
+        self.wakes: dict[str, int] = {}
 
     # -- the participant interface --------------------------------------------------------
 
@@ -95,15 +95,17 @@ class Playbook:
             reaction = self.react(envelope, delivery, now_us)
             for item in reaction:
                 if isinstance(item, Wake):
+                    self.wakes[item.token] = now_us + item.after_us
                     wakes.append(item)
                 else:
                     drafts.append(item)
         return [*self._sends(drafts, cause, now_us), *wakes]
 
     def on_wake(self, token: str, now_us: int) -> list[Action]:
-        """React to a wake this playbook asked for."""
+        """React to a wake this playbook asked for (ids derive from its due time)."""
+        due_us = self.wakes.pop(token, now_us)
         drafts = self.wake(token, now_us)
-        return list(self._sends(drafts, f"wake:{token}:{now_us}", now_us))
+        return list(self._sends(drafts, f"wake:{token}:{due_us}", now_us))
 
     # -- what kinds override --------------------------------------------------------------
 
@@ -255,7 +257,7 @@ class Playbook:
             "derived_from": draft.derived_from,
             "priority": {"level": draft.priority},
             "language": language,
-            "script": DEFAULT_SCRIPTS.get(language, "Latn"),
+            "script": USUAL_SCRIPT.get(language, "Latn"),
             "evidentiary_status": draft.evidentiary_status,
             "legal_basis": draft.legal_basis,
             "risk_to_life": draft.risk_to_life,

@@ -7,6 +7,7 @@ from pathlib import Path
 from agencies import build_playbooks
 from trafsim_bus import Bus, EventLogWriter, Scenario, VirtualDriver, load_scenario, read_records
 from trafsim_bus.log.records import Record
+from trafsim_bus.scenario import parse_scenario
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 MINI = SCENARIOS / "mini.toml"
@@ -15,6 +16,15 @@ MINI = SCENARIOS / "mini.toml"
 def mini() -> Scenario:
     """The small test scenario."""
     return load_scenario(MINI)
+
+
+def stress() -> Scenario:
+    """The small scenario with every disruption type, overlapping capacity cuts and full
+    translation queues."""
+    text = MINI.read_text(encoding="utf-8") + (SCENARIOS / "stress-additions.toml").read_text(
+        encoding="utf-8"
+    )
+    return parse_scenario(text, "stress.toml")
 
 
 def play(scenario: Scenario, seed: int | None = None) -> tuple[Bus, list[Record]]:

@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from protocols import decode
 from protocols.envelope import Envelope
-from tests.bus.helpers import mini, play
+from tests.bus.helpers import mini, play, stress
 from trafsim_bus.log.records import BARRIER_STAGES, Record
 
 SCENARIO = mini()
+SCENARIOS = {"mini": mini(), "stress": stress()}
+BOTH = pytest.mark.parametrize("name", sorted(SCENARIOS))
 SEEDS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TERMINAL = ("delivered", "rejected", "dropped")
 
@@ -25,11 +27,12 @@ def _envelopes(records: list[Record]) -> dict[str, dict]:
     }
 
 
+@BOTH
 @SEEDS
 @given(st.integers(min_value=0, max_value=2**32))
-def test_each_envelope_has_exactly_one_delivery_per_recipient(seed: int) -> None:
+def test_each_envelope_has_exactly_one_delivery_per_recipient(name: str, seed: int) -> None:
     """Every submitted envelope gets one delivery_created per recipient, no more."""
-    _, records = play(SCENARIO, seed)
+    _, records = play(SCENARIOS[name], seed)
     created = Counter((r.envelope_id, r.recipient) for r in records if r.kind == "delivery_created")
     assert set(created.values()) == {1}
     for envelope_id, envelope in _envelopes(records).items():
@@ -37,24 +40,27 @@ def test_each_envelope_has_exactly_one_delivery_per_recipient(seed: int) -> None
             assert created[(envelope_id, recipient)] == 1
 
 
+@BOTH
 @SEEDS
 @given(st.integers(min_value=0, max_value=2**32))
-def test_each_delivery_ends_once_or_stays_pending(seed: int) -> None:
+def test_each_delivery_ends_once_or_stays_pending(name: str, seed: int) -> None:
     """Each delivery ends in exactly one of delivered, rejected, dropped, or is still pending
     at ENDEX, and the core's pending set agrees with the log."""
-    bus, records = play(SCENARIO, seed)
+    bus, records = play(SCENARIOS[name], seed)
     endings = Counter((r.envelope_id, r.recipient) for r in records if r.kind in TERMINAL)
     assert set(endings.values()) <= {1}
     created = {(r.envelope_id, r.recipient) for r in records if r.kind == "delivery_created"}
     pending = {tuple(key.split(":", 1)) for key in bus.snapshot()["deliveries"]}
     assert created - set(endings) == pending
+    assert set(endings) <= created
 
 
+@BOTH
 @SEEDS
 @given(st.integers(min_value=0, max_value=2**32))
-def test_nothing_is_delivered_before_it_was_submitted(seed: int) -> None:
+def test_nothing_is_delivered_before_it_was_submitted(name: str, seed: int) -> None:
     """A delivery's time, and its recorded due time, never precede the submission."""
-    _, records = play(SCENARIO, seed)
+    _, records = play(SCENARIOS[name], seed)
     submitted = {str(r.envelope_id): r.t_us for r in records if r.kind == "envelope_submitted"}
     order = {str(r.envelope_id): r.seq for r in records if r.kind == "envelope_submitted"}
     for record in records:
@@ -64,15 +70,19 @@ def test_nothing_is_delivered_before_it_was_submitted(seed: int) -> None:
             assert delivery["submitted_us"] == submitted[str(record.envelope_id)]
             assert record.seq > order[str(record.envelope_id)]
             assert delivery["delivered_us"] == record.t_us
+            assert delivery["submitted_us"] <= delivery["due_us"] <= record.t_us
+        if record.kind == "barrier_decision" and record.data.get("due_us") is not None:
+            assert record.data["due_us"] >= submitted[str(record.envelope_id)]
 
 
+@BOTH
 @SEEDS
 @given(st.integers(min_value=0, max_value=2**32))
-def test_pools_serve_fifo_within_capacity(seed: int) -> None:
+def test_pools_serve_fifo_within_capacity(name: str, seed: int) -> None:
     """A pool never starts a job while c or more are in service, and starts them in the
     order they queued."""
-    _, records = play(SCENARIO, seed)
-    servers = {pool.id: pool.servers for pool in SCENARIO.pools}
+    _, records = play(SCENARIOS[name], seed)
+    servers = {pool.id: pool.servers for pool in SCENARIOS[name].pools}
     queued: dict[str, list[str]] = defaultdict(list)
     serving: dict[str, set[str]] = defaultdict(set)
     for record in records:
@@ -142,6 +152,19 @@ def test_envelope_level_refusals_get_no_nack(change: dict, reason: str) -> None:
     assert (result.outcome, result.reason) == ("refused", reason)
     assert [r.kind for r in bus.records[before:]] == ["envelope_refused"]
     assert bus.records[-1].data["reason"] == reason
+
+
+def test_nobody_submits_as_the_bus() -> None:
+    """Only the bus composes bus messages: a submission as `bus`, even authenticated as
+    `bus`, is refused at the door."""
+    import msgspec
+
+    bus, records = play(SCENARIO)
+    nack = next(r for r in records if r.kind == "envelope_submitted" and r.origin == "bus")
+    document = {**nack.data["envelope"], "id": "21111111-2222-4333-8444-555555555555"}
+    envelope = decode(msgspec.json.encode(document), Envelope)
+    result = bus.submit(envelope, origin="team", as_agency="bus")
+    assert (result.outcome, result.reason) == ("refused", "sender_not_authorised")
 
 
 def test_invalid_bytes_are_refused_with_the_protocol_error() -> None:

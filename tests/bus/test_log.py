@@ -114,12 +114,13 @@ def test_verify_a_missing_or_foreign_file(tmp_path: Path) -> None:
     """Not a log: exit 1 with a sentence, no traceback."""
     missing = trafsim("verify", str(tmp_path / "nope.db"))
     assert missing.returncode == 1
-    assert "no such log" in missing.stdout
+    assert "no such log" in missing.stderr
+    assert not missing.stdout
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
     foreign = trafsim("verify", str(other))
     assert foreign.returncode == 1
-    assert "not a trafsim event log" in foreign.stdout
+    assert "not a trafsim event log" in foreign.stderr
     assert "Traceback" not in missing.stderr + foreign.stderr
 
 
@@ -135,3 +136,18 @@ def test_the_documented_script_recomputes_the_head(sealed_log: Path, tmp_path: P
         [sys.executable, str(path), str(sealed_log)], capture_output=True, text=True, check=True
     )
     assert ours.stdout.strip() == trafsim("verify", str(sealed_log)).stdout.splitlines()[-1]
+
+
+def test_the_head_does_not_depend_on_how_the_scenario_path_is_written(tmp_path: Path) -> None:
+    """The same file named by a relative and by an absolute path gives the same head."""
+    relative, absolute = tmp_path / "rel.db", tmp_path / "abs.db"
+    for db, scenario, cwd in (
+        (relative, "tests/scenarios/mini.toml", ROOT),
+        (absolute, str(ROOT / "tests" / "scenarios" / "mini.toml"), tmp_path),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "trafsim", "run", scenario, "--db", str(db), "--json"],
+            capture_output=True, text=True, check=False, cwd=cwd,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert verify_log(relative).head_sha256 == verify_log(absolute).head_sha256

@@ -95,6 +95,70 @@ CASES = [
         broken('{ median = "2h", p90 = "1d" }', '{ types = ["ack"], median = "2h", p90 = "1d" }'),
         "the last latency rule must have no filter",
     ),
+    (
+        "a role-player's unknown language",
+        broken('language = "uzb"\nscript = "Latn"', 'language = "xxx"\nscript = "Latn"'),
+        "mini.toml: role_player[0].language[0]: expected an ISO 639-3 language code",
+    ),
+    (
+        "a role-player's unknown script",
+        broken('language = "uzb"\nscript = "Latn"', 'language = "uzb"\nscript = "Klingon"'),
+        "mini.toml: role_player[0].script: expected an ISO 15924 script",
+    ),
+    (
+        "a factor that is not a number",
+        broken("attributes = { factor = 2.0 }", "attributes = { factor = nan }"),
+        "mini.toml: disruption[1].attributes.factor: expected a number above 0",
+    ),
+    (
+        "an infinite factor",
+        broken("attributes = { factor = 2.0 }", "attributes = { factor = inf }"),
+        "mini.toml: disruption[1].attributes.factor: expected a number above 0",
+    ),
+    (
+        "nested partition groups",
+        TEXT
+        + '[[disruption]]\nid = "p"\ntype = "partition"\nattributes = { groups = [["KZ"], [["UZ"]]] }\nschedule = { start = "D1 10:00" }\n',
+        "mini.toml: disruption[2].attributes.groups: expected two or more lists of countries",
+    ),
+    (
+        "machine fallback without a threshold",
+        broken('machine = "fallback"\nmachine_after = 2', 'machine = "fallback"'),
+        'mini.toml: translation_pool[1].machine_after: machine = "fallback" needs machine_after',
+    ),
+    (
+        "STARTEX with seconds",
+        broken('startex = "2026-06-01T09:00:00+05:00"', 'startex = "2026-06-01T09:00:30+05:00"'),
+        "mini.toml: exercise.startex: expected STARTEX on a whole minute",
+    ),
+    (
+        "STARTEX not in RFC 3339",
+        broken('startex = "2026-06-01T09:00:00+05:00"', 'startex = "20260601T0900+0500"'),
+        "mini.toml: exercise.startex: expected an RFC 3339 time with a numeric offset",
+    ),
+    (
+        "a jump at ENDEX",
+        broken(
+            'jumps = [{ at = "D2 09:00", by = "7d" }]', 'jumps = [{ at = "D3 09:00", by = "7d" }]'
+        ),
+        "mini.toml: exercise.jumps[0].at: 'D3 09:00' is at or after ENDEX",
+    ),
+    (
+        "a background stream with a recipient twice",
+        broken(
+            'to = ["uz-police"]\ntype = "info_request"',
+            'to = ["uz-police", "uz-police"]\ntype = "info_request"',
+        ),
+        "mini.toml: background[0].to: each recipient may appear once",
+    ),
+    (
+        "a reply_to of an unknown type",
+        broken(
+            'envelope = { case_refs = ["KZ-2026-1"] }\n\n[[inject]]\nid = "m03"',
+            'envelope = { case_refs = ["KZ-2026-1"] }\nreply_to = { type = "allert" }\n\n[[inject]]\nid = "m03"',
+        ),
+        "mini.toml: inject[1].reply_to.type: expected a message type",
+    ),
 ]
 
 
@@ -162,3 +226,14 @@ def test_an_existing_log_is_not_overwritten(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "--overwrite" in result.stderr
     assert db.read_bytes() == b"precious"
+
+
+def test_a_directory_as_the_log_is_refused(tmp_path: Path) -> None:
+    """`--db` naming a directory gets one line and exit 1, even with --overwrite."""
+    result = subprocess.run(
+        [sys.executable, "-m", "trafsim", "run", str(MINI), "--db", str(tmp_path), "--overwrite"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "is a directory" in result.stderr
+    assert "Traceback" not in result.stderr

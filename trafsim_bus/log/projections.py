@@ -115,10 +115,26 @@ class Projector:
         self.dirty_deliveries = {}
         return envelopes, cases, deliveries
 
-    def tables(self) -> dict[str, list[Row]]:
-        """Every row of every projection, sorted, for comparison with the stored tables."""
+    def tables(self) -> dict[str, dict[tuple[Any, ...], Row]]:
+        """Every row of every projection by primary key, to compare with the stored tables."""
         return {
-            "envelopes": sorted(self.envelopes.values()),
-            "case_refs": sorted(self.cases),
-            "deliveries": sorted(tuple(row) for row in self.deliveries.values()),
+            "envelopes": {(row[0],): row for row in self.envelopes.values()},
+            "case_refs": {row: row for row in self.cases},
+            "deliveries": {key: tuple(row) for key, row in self.deliveries.items()},
         }
+
+    def seq_of(self, table: str, key: tuple[Any, ...]) -> int | None:
+        """The seq of the event behind a projection row, to name it in a report."""
+        if table == "deliveries" and key in self.deliveries:
+            return int(self.deliveries[key][2])
+        envelope = self.envelopes.get(str(key[0]))
+        return int(envelope[1]) if envelope else None
+
+
+PRIMARY_KEYS: Final = {"envelopes": 1, "case_refs": 2, "deliveries": 2}
+"""How many leading columns of each projection form its primary key."""
+COLUMNS_OF: Final = {
+    "envelopes": ENVELOPE_COLUMNS,
+    "case_refs": CASE_COLUMNS,
+    "deliveries": DELIVERY_COLUMNS,
+}

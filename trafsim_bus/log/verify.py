@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trafsim_bus.log.projections import Projector
+from trafsim_bus.log.projections import COLUMNS_OF, PRIMARY_KEYS, Projector
 from trafsim_bus.log.reader import open_log, rows
 from trafsim_bus.log.records import canonical
 from trafsim_bus.log.writer import GENESIS
@@ -62,7 +62,7 @@ def _verify(conn: sqlite3.Connection) -> Verdict:
     projector = Projector()
     last_kind = ""
     last_data: dict[str, object] = {}
-    for record, stored in rows(conn):
+    for record, stored_hash in rows(conn):
         expected_seq = verdict.head_seq + 1
         if record.seq != expected_seq:
             verdict.problems.append(
@@ -70,7 +70,7 @@ def _verify(conn: sqlite3.Connection) -> Verdict:
             )
             return verdict
         digest = hashlib.sha256(previous + canonical(record)).digest()
-        if digest.hex() != stored:
+        if digest.hex() != stored_hash:
             verdict.problems.append(
                 f"seq {record.seq}: the record does not match its hash (changed after it was written)"
             )
@@ -83,18 +83,37 @@ def _verify(conn: sqlite3.Connection) -> Verdict:
         last_kind, last_data = record.kind, record.data
     verdict.sealed = last_kind == "exercise_ended" and last_data.get("records") == verdict.records
     for table, expected in projector.tables().items():
-        stored_rows = sorted(tuple(row) for row in conn.execute(f"SELECT * FROM {table}"))
-        if stored_rows != expected:
-            verdict.problems.append(
-                f"projection {table}: {_first_difference(stored_rows, expected)}"
-            )
+        width = PRIMARY_KEYS[table]
+        rows_stored = {
+            tuple(row[:width]): tuple(row) for row in conn.execute(f"SELECT * FROM {table}")
+        }
+        problem = _first_difference(table, rows_stored, expected, projector)
+        if problem:
+            verdict.problems.append(problem)
     return verdict
 
 
-def _first_difference(stored: list[tuple[object, ...]], expected: list[tuple[object, ...]]) -> str:
-    for have, want in zip(stored, expected, strict=False):
-        if have != want:
-            return f"stored row {have} differs from {want} rebuilt from the events"
-    if len(stored) > len(expected):
-        return f"stored row {stored[len(expected)]} has no event behind it"
-    return f"row {expected[len(stored)]} rebuilt from the events is missing"
+def _first_difference(
+    table: str,
+    stored: dict[tuple[object, ...], tuple[object, ...]],
+    expected: dict[tuple[object, ...], tuple[object, ...]],
+    projector: Projector,
+) -> str | None:
+    """The differing row whose event came first, named by key, seq and columns."""
+    keys = [key for key in stored.keys() | expected.keys() if stored.get(key) != expected.get(key)]
+    if not keys:
+        return None
+    key = min(keys, key=lambda k: (projector.seq_of(table, k) or -1, repr(k)))
+    seq = projector.seq_of(table, key)
+    where = f"projection {table}: row {key}" + (f" (event seq {seq})" if seq is not None else "")
+    if key not in stored:
+        return f"{where}: missing, though the events produce it"
+    if key not in expected:
+        return f"{where}: stored, but no event produces it"
+    columns = COLUMNS_OF[table]
+    changed = [
+        f"{name} stored {have!r}, events say {want!r}"
+        for name, have, want in zip(columns, stored[key], expected[key], strict=True)
+        if have != want
+    ]
+    return f"{where}: " + "; ".join(changed)

@@ -13,8 +13,8 @@ from uuid import UUID
 
 import msgspec
 
-from protocols import MESSAGE_TYPES, Body, Envelope
-from protocols.fields import ID_PATTERN, KIND_PATTERN, Language, Script
+from protocols import MESSAGE_TYPES, Body, Envelope, validation_error
+from protocols.fields import ID_PATTERN, KIND_PATTERN, USUAL_SCRIPT, Language, Script
 from trafsim_bus.errors import ScenarioError
 from trafsim_bus.scenario import raw
 from trafsim_bus.scenario.model import (
@@ -56,11 +56,10 @@ DEFAULT_RESPONSE = Distribution("lognormal", 2 * HOUR, 12 * HOUR)
 _PROBE_ID = UUID(int=0)
 
 
-def split_validation(message: str) -> tuple[str, str]:
-    """msgspec's "Expected `int` - at `$.a[0].b`" → ("a[0].b", "expected `int`")."""
-    sentence, _, path = message.partition(" - at `")
-    path = path.rstrip("`").removeprefix("$").removeprefix(".")
-    return path, sentence[:1].lower() + sentence[1:]
+def split_validation(exc: msgspec.ValidationError) -> tuple[str, str]:
+    """A msgspec error as (key path without `$.`, sentence): `("a[0].b", "expected `int`")`."""
+    error = validation_error(exc)
+    return error.path.removeprefix("$").removeprefix("."), error.sentence
 
 
 class Checks:
@@ -242,9 +241,15 @@ class Checks:
         try:
             decoded: Body = msgspec.convert(body, Body)
         except msgspec.ValidationError as exc:
-            where, message = split_validation(str(exc))
+            where, message = split_validation(exc)
             raise self.fail(f"{path}.{where}" if where else path, message) from None
         return decoded
+
+    def message_type(self, path: str, kind: str) -> str:
+        """One message type (a `kind` of the catalogue)."""
+        if kind not in MESSAGE_TYPES:
+            raise self.fail(path, self.expected_one("a message type", kind, sorted(MESSAGE_TYPES)))
+        return kind
 
     def envelope_fields(
         self,
@@ -253,12 +258,18 @@ class Checks:
         sender: str,
         recipients: tuple[str, ...],
         body: Body,
+        language: str,
     ) -> Mapping[str, Any]:
+        """The envelope fields the scenario gives, completed with the language and its usual
+        script, checked by composing a whole envelope; errors name the scenario key."""
         for key in fields:
             if key not in _ENVELOPE_KEYS:
                 raise self.fail(
                     f"{path}.{key}", f"expected one of {', '.join(sorted(_ENVELOPE_KEYS))}"
                 )
+        completed = dict(fields)
+        completed.setdefault("language", language)
+        completed.setdefault("script", USUAL_SCRIPT.get(str(completed["language"]), "Latn"))
         probe = {
             "schema_version": "1",
             "id": str(_PROBE_ID),
@@ -266,17 +277,17 @@ class Checks:
             "sender": sender,
             "recipients": list(recipients),
             "created_at": "2026-01-01T00:00:00+00:00",
-            "language": "eng",
-            "script": "Latn",
-            **fields,
+            **completed,
             "body": msgspec.to_builtins(body),
         }
         try:
             msgspec.convert(probe, Envelope)
         except msgspec.ValidationError as exc:
-            where, message = split_validation(str(exc))
+            where, message = split_validation(exc)
+            if where.startswith("recipients"):
+                raise self.fail(f"{path.rsplit('.', 1)[0]}.to", message) from None
             raise self.fail(f"{path}.{where}" if where else path, message) from None
-        return dict(fields)
+        return completed
 
     def unique(self, ids: Iterable[str], table: str, key: str) -> None:
         seen: set[str] = set()
@@ -295,11 +306,14 @@ class Checks:
         return f"expected {what} ({shown}), got {got!r}"
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
+
+
 def parse_startex(value: str) -> datetime | None:
+    """An RFC 3339 time with a numeric offset (`2026-06-01T09:00:00+05:00`), or None."""
+    if not _RFC3339.match(value):
+        return None
     try:
-        moment = datetime.fromisoformat(value)
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment

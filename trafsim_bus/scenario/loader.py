@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import tomllib
 from datetime import datetime
@@ -22,6 +23,7 @@ from trafsim_bus.scenario.checks import (
     KIND_RE,
     LANGUAGES,
     MODES,
+    SCRIPTS,
     Checks,
     parse_startex,
     split_validation,
@@ -71,7 +73,7 @@ def parse_scenario(text: str, source: str) -> Scenario:
     try:
         file = raw.decode_file(document)
     except msgspec.ValidationError as exc:
-        path, message = split_validation(str(exc))
+        path, message = split_validation(exc)
         raise ScenarioError(f"{source}: {path or '(top level)'}", _explain(message, path)) from None
     return _Resolver(file, source, text).scenario()
 
@@ -186,6 +188,10 @@ class _Resolver(Checks):
                 "expected an RFC 3339 time with a numeric offset like "
                 f'"2026-06-01T09:00:00+05:00", got {exercise.startex!r}',
             )
+        if startex.second or startex.microsecond:
+            raise self.fail(
+                "exercise.startex", "expected STARTEX on a whole minute (scenario times are HH:MM)"
+            )
         self.startex_minute = startex.hour * 60 + startex.minute
         self.play_us = self.duration("exercise.duration", exercise.duration, positive=True)
         previous = -1
@@ -194,6 +200,8 @@ class _Resolver(Checks):
             at_play = self.play_time(f"exercise.jumps[{i}].at", jump.at)
             if at_play <= previous:
                 raise self.fail(f"exercise.jumps[{i}].at", "expected jumps in time order")
+            if at_play >= self.play_us:
+                raise self.fail(f"exercise.jumps[{i}].at", f"{jump.at!r} is at or after ENDEX")
             by = self.duration(f"exercise.jumps[{i}].by", jump.by, positive=True)
             self.jumps.append(Jump(at_play_us=at_play, at_us=at_play + jumped, by_us=by))
             jumped += by
@@ -407,6 +415,11 @@ class _Resolver(Checks):
                 raise self.fail(f"{path}.id", f"pool {pool.id!r} is declared twice")
             if pool.servers < 0:
                 raise self.fail(f"{path}.servers", f"expected a count >= 0, got {pool.servers}")
+            if pool.machine == "fallback" and pool.machine_after is None:
+                raise self.fail(
+                    f"{path}.machine_after",
+                    'machine = "fallback" needs machine_after: how many waiting jobs trigger it',
+                )
             if pool.machine_after is not None and pool.machine_after < 0:
                 raise self.fail(
                     f"{path}.machine_after", f"expected a count >= 0, got {pool.machine_after}"
@@ -439,6 +452,12 @@ class _Resolver(Checks):
             if player.id in self.role_players or player.id in self.agencies:
                 raise self.fail(
                     f"{path}.id", f"{player.id!r} is already an agency or role-player id"
+                )
+            self.languages(f"{path}.language", [player.language])
+            if player.script is not None and player.script not in SCRIPTS:
+                raise self.fail(
+                    f"{path}.script",
+                    f"expected an ISO 15924 script ({', '.join(SCRIPTS)}), got {player.script!r}",
                 )
             self.role_players[player.id] = RolePlayer(
                 player.id, player.name, player.language, player.script
@@ -481,12 +500,17 @@ class _Resolver(Checks):
                 f"{path}.channel", self.expected_one("a channel", inject.channel, self.channels)
             )
         body = self.body(f"{path}.body", inject.body)
+        player = self.role_players.get(inject.as_ or "")
+        default_language = player.language if player else self.agencies[inject.from_].languages[0]
+        fields = dict(inject.envelope)
+        if player is not None and player.script is not None and "language" not in fields:
+            fields.setdefault("script", player.script)
         envelope = self.envelope_fields(
-            f"{path}.envelope", inject.envelope, inject.from_, recipients, body
+            f"{path}.envelope", fields, inject.from_, recipients, body, default_language
         )
         reply_to = None
         if inject.reply_to is not None:
-            self.types(f"{path}.reply_to.type", [inject.reply_to.type])
+            self.message_type(f"{path}.reply_to.type", inject.reply_to.type)
             if inject.reply_to.from_ is not None and inject.reply_to.from_ not in self.agencies:
                 raise self.fail(
                     f"{path}.reply_to.from",
@@ -499,7 +523,7 @@ class _Resolver(Checks):
                 actions.append(ExpectedAction(action.text))
                 continue
             match_path = f"{path}.expected_actions[{j}].match"
-            self.types(f"{match_path}.type", [action.match.type])
+            self.message_type(f"{match_path}.type", action.match.type)
             for key, value in (("from", action.match.from_), ("to", action.match.to)):
                 if value is not None and value not in self.agencies:
                     raise self.fail(
@@ -583,7 +607,10 @@ class _Resolver(Checks):
             if (
                 not isinstance(groups, list)
                 or len(groups) < 2
-                or not all(isinstance(g, list) for g in groups)
+                or not all(
+                    isinstance(group, list) and all(isinstance(c, str) for c in group)
+                    for group in groups
+                )
             ):
                 raise self.fail(
                     f"{path}.attributes.groups",
@@ -593,9 +620,15 @@ class _Resolver(Checks):
                 self.country_ids(f"{path}.attributes.groups[{g}]", group)
         if kind == "latency_multiplier":
             factor = attributes.get("factor")
-            if not isinstance(factor, int | float) or isinstance(factor, bool) or factor <= 0:
+            if (
+                not isinstance(factor, int | float)
+                or isinstance(factor, bool)
+                or not math.isfinite(factor)
+                or not 0 < factor <= 1000
+            ):
                 raise self.fail(
-                    f"{path}.attributes.factor", f"expected a number > 0, got {factor!r}"
+                    f"{path}.attributes.factor",
+                    f"expected a number above 0 and at most 1000, got {factor!r}",
                 )
         if kind == "translator_capacity":
             servers = attributes.get("servers")
@@ -628,7 +661,7 @@ class _Resolver(Checks):
                 )
         if not item.to:
             raise self.fail(f"{path}.to", "expected at least one recipient")
-        self.types(f"{path}.type", [item.type])
+        self.message_type(f"{path}.type", item.type)
         if not 0 < item.rate_per_hour <= 1000:
             raise self.fail(
                 f"{path}.rate_per_hour",
@@ -645,7 +678,12 @@ class _Resolver(Checks):
                 f"expected {item.type!r} as the stream's type says, got {body.kind()!r}",
             )
         envelope = self.envelope_fields(
-            f"{path}.envelope", item.envelope, item.from_, tuple(item.to), body
+            f"{path}.envelope",
+            dict(item.envelope),
+            item.from_,
+            tuple(item.to),
+            body,
+            self.agencies[item.from_].languages[0],
         )
         return Background(
             item.id,
