@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 import msgspec
 
 from protocols import Delivery, Envelope
+from protocols.assistance import CaseUpdate, ReferralResponse
 from protocols.fields import USUAL_SCRIPT, Language
 from protocols.message import Message
 from protocols.receipts import Ack, Nack
@@ -21,7 +22,7 @@ from trafsim_bus.ids import playbook_envelope_id
 from trafsim_bus.participants import Action, Send, Wake
 from trafsim_bus.rng import uniform
 from trafsim_bus.scenario.model import BUS, EXCON, Agency, Scenario
-from trafsim_bus.timebase import HOUR
+from trafsim_bus.timebase import DAY, HOUR
 
 MAX_RETRIES = 2
 """How often a playbook tries again after a refusal before it gives up on a message."""
@@ -157,6 +158,22 @@ class Playbook:
     def language(self) -> Language:
         """The agency's first working language: what it writes in."""
         return cast(Language, self.me.languages[0])
+
+    def accept_and_report(self, envelope: Envelope, note: str, progress: str) -> list[Draft]:
+        """Accept a referral now, and report the case's progress some days later."""
+        return [
+            Draft(
+                [envelope.sender],
+                ReferralResponse(decision="accepted", note=note),
+                reply_to=envelope,
+            ),
+            Draft(
+                [envelope.sender],
+                CaseUpdate(status="Active", comment=progress),
+                reply_to=envelope,
+                delay_us=self.work_time(str(envelope.id), 4) + 2 * DAY,
+            ),
+        ]
 
     def country_of(self, agency_id: str) -> str:
         """The country of an agency (`excon` for exercise control)."""

@@ -43,21 +43,11 @@ class Shelter(Playbook):
             return self.take(envelope, body)
         if isinstance(body, TrmReferral):
             return [
-                Draft(
-                    [envelope.sender],
-                    ReferralResponse(
-                        decision="accepted", note="Reception arranged; a case worker meets them."
-                    ),
-                    reply_to=envelope,
-                ),
-                Draft(
-                    [envelope.sender],
-                    CaseUpdate(
-                        status="Active", comment="Reception and reintegration plan started."
-                    ),
-                    reply_to=envelope,
-                    delay_us=self.work_time(str(envelope.id), 4) + 2 * DAY,
-                ),
+                *self.accept_and_report(
+                    envelope,
+                    "Reception arranged; a case worker meets them.",
+                    "Reception and reintegration plan started.",
+                )
             ]
         return []
 
@@ -435,22 +425,11 @@ class InternationalOrganisation(Playbook):
             ]
         if isinstance(body, Referral):
             return [
-                Draft(
-                    [envelope.sender],
-                    ReferralResponse(
-                        decision="accepted", note="Asylum screening interviews booked."
-                    ),
-                    reply_to=envelope,
-                ),
-                Draft(
-                    [envelope.sender],
-                    CaseUpdate(
-                        status="Active",
-                        comment="Screening done with a Dari interpreter; protection needs noted.",
-                    ),
-                    reply_to=envelope,
-                    delay_us=self.work_time(key, 4) + 2 * DAY,
-                ),
+                *self.accept_and_report(
+                    envelope,
+                    "Asylum screening interviews booked.",
+                    "Screening done with a Dari interpreter; protection needs noted.",
+                )
             ]
         if isinstance(body, InfoRequest):
             return [
