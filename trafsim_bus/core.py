@@ -109,9 +109,8 @@ class Bus(Pipeline):
                 self._heap.push(disruption.end_us, "disruption_heal", disruption)
         for inject in scenario.injects:
             self._heap.push(inject.at_us, "inject", inject)
-        for index, stream in enumerate(scenario.background):
+        for index in range(len(scenario.background)):
             self._schedule_background(index, 0, 0)
-            del stream
 
     def next_time(self) -> int | None:
         """When the next event is due, or None when nothing is due before ENDEX."""

@@ -20,21 +20,3 @@ def uniform(seed: int, purpose: str, key: str, i: int = 0) -> float:
 def exponential(u: float, rate: float) -> float:
     """Inverse CDF of the exponential distribution with `rate` (events per unit)."""
     return -math.log(1.0 - u) / rate
-
-
-class Stream:
-    """Draws for one purpose and key, numbered 0, 1, 2, ... in the order they are taken."""
-
-    __slots__ = ("_i", "key", "purpose", "seed")
-
-    def __init__(self, seed: int, purpose: str, key: str) -> None:
-        self.seed = seed
-        self.purpose = purpose
-        self.key = key
-        self._i = 0
-
-    def next(self) -> float:
-        """The next uniform draw of this stream."""
-        value = uniform(self.seed, self.purpose, self.key, self._i)
-        self._i += 1
-        return value

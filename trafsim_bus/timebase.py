@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Final
 
-US: Final = 1
-MS: Final = 1_000
 SECOND: Final = 1_000_000
 MINUTE: Final = 60 * SECOND
 HOUR: Final = 60 * MINUTE

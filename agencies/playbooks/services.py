@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import msgspec
+
 from agencies.playbooks.base import Draft, Playbook
 from agencies.playbooks.casework import consent_for
 from protocols import Delivery, Envelope, Person
@@ -69,18 +71,7 @@ class Shelter(Playbook):
         if police is None:
             return []
         keep_reporter = self.wrong_route(key)
-        forwarded = Alert(
-            alert_source=body.alert_source,
-            summary=body.summary,
-            location=body.location,
-            suspected_exploitation=body.suspected_exploitation,
-            est_persons=body.est_persons,
-            minors_suspected=body.minors_suspected,
-            immediate_danger=body.immediate_danger,
-            indicators_observed=body.indicators_observed,
-            subjects=body.subjects,
-            reporter=body.reporter if keep_reporter else None,
-        )
+        forwarded = msgspec.structs.replace(body, reporter=body.reporter if keep_reporter else None)
         recipients = [police]
         inspector = self.first(kind="labour_inspection", country=self.me.country)
         if inspector is not None and "ForcedLabour" in body.suspected_exploitation:
@@ -179,17 +170,7 @@ class Shelter(Playbook):
             and isinstance(body, Alert)
             and body.reporter is not None
         ):
-            stripped = Alert(
-                alert_source=body.alert_source,
-                summary=body.summary,
-                location=body.location,
-                suspected_exploitation=body.suspected_exploitation,
-                est_persons=body.est_persons,
-                minors_suspected=body.minors_suspected,
-                immediate_danger=body.immediate_danger,
-                indicators_observed=body.indicators_observed,
-                subjects=body.subjects,
-            )
+            stripped = msgspec.structs.replace(body, reporter=None)
             return [
                 Draft(
                     [recipient],

@@ -25,6 +25,15 @@ REFERRAL = {
     "services_requested": ["shelter"],
     "persons": [PERSON],
 }
+DOCUMENT = {
+    "kind": "procedural_document",
+    "doc_type": "seizure_protocol",
+    "author": "investigator",
+    "case_number": "KZ-1",
+    "title": "t",
+    "summary": "s",
+    "document_language": "rus",
+}
 CONSENT = {
     "kind": "consent_record",
     "consent_id": "con-a-uz-03",
@@ -298,15 +307,7 @@ def test_channel_flags_on_the_delivery() -> None:
         bus,
         "kz-police",
         ["kz-pgo"],
-        {
-            "kind": "procedural_document",
-            "doc_type": "seizure_protocol",
-            "author": "investigator",
-            "case_number": "KZ-1",
-            "title": "t",
-            "summary": "s",
-            "document_language": "rus",
-        },
+        DOCUMENT,
         evidentiary_status="evidence",
     )
     for sent in (intel, proof):
@@ -352,15 +353,7 @@ def test_outage_modes_at_due_time(mode: str, ending: str, reason: str | None) ->
         bus,
         "kz-police",
         ["kz-pgo"],
-        {
-            "kind": "procedural_document",
-            "doc_type": "seizure_protocol",
-            "author": "investigator",
-            "case_number": "KZ-1",
-            "title": "t",
-            "summary": "s",
-            "document_language": "rus",
-        },
+        DOCUMENT,
     )
     bus.submit(sent, origin="team", as_agency="kz-police")
     ended = outcome(bus, sent, "kz-pgo")

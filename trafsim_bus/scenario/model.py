@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -373,10 +373,6 @@ class Scenario:
     injects: tuple[Inject, ...]
     disruptions: tuple[Disruption, ...]
     background: tuple[Background, ...]
-    channels_by_id: Mapping[str, Channel] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "channels_by_id", {ch.id: ch for ch in self.channels})
 
     def play_to_exercise(self, play_us: int) -> int:
         """Exercise time of a moment of play: every jump at or before it is added."""
