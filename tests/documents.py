@@ -62,3 +62,39 @@ def info_response_envelope() -> dict[str, Any]:
         body=copy.deepcopy(_INFO_RESPONSE_BODY),
     )
     return document
+
+
+# Bodies the bus tests send between the agencies of tests/scenarios/mini.toml.
+PERSON = {"person_id": "a-uz-03", "role": "victim", "consent_ref": "con-a-uz-03", "age": 34}
+REFERRAL = {
+    "kind": "referral",
+    "referring_organisation": "kz-police",
+    "referred_organisation": ["kz-ngo"],
+    "reason_for_outgoing_referral": "AdditionalServicesRequired",
+    "services_requested": ["shelter"],
+    "persons": [PERSON],
+}
+DOCUMENT = {
+    "kind": "procedural_document",
+    "doc_type": "seizure_protocol",
+    "author": "investigator",
+    "case_number": "KZ-1",
+    "title": "t",
+    "summary": "s",
+    "document_language": "rus",
+}
+CONSENT = {
+    "kind": "consent_record",
+    "consent_id": "con-a-uz-03",
+    "person_id": "a-uz-03",
+    "given_at": "2026-06-01T09:00:00+05:00",
+    "elements": {
+        "interview": True,
+        "purpose_explained": True,
+        "data_use": True,
+        "right_of_access": True,
+        "retention_explained": True,
+        "withdrawal_explained": True,
+    },
+    "scope": [{"agency_kind": "ngo_shelter", "data_categories": ["identity"]}],
+}

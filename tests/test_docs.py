@@ -103,3 +103,56 @@ def test_every_record_kind_is_documented() -> None:
 
     text = (ROOT / "docs" / "log-schema.md").read_text(encoding="utf-8")
     assert [kind for kind in RECORD_KINDS if f"| `{kind}` |" not in text] == []
+
+
+def test_scenario_examples_are_real() -> None:
+    """Each TOML example of docs/scenario.md is either quoted line for line from SILK
+    THREAD or loads when added to it."""
+    from trafsim_bus import load_scenario
+    from trafsim_bus.scenario import parse_scenario
+
+    text = (ROOT / "docs" / "scenario.md").read_text(encoding="utf-8")
+    silk_thread = load_scenario("silk-thread").text
+    examples = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+    assert examples
+    for example in examples:
+        quoted = re.search(r'^id = "(m\d+)"$', example, re.MULTILINE)
+        if quoted and f'id = "{quoted[1]}"\n' in silk_thread:
+            assert [line for line in example.splitlines() if line not in silk_thread] == []
+        else:
+            parse_scenario(silk_thread + "\n" + example, "example.toml")
+
+
+def test_architecture_covers_every_record_kind_and_action() -> None:
+    """docs/architecture.md says what each record kind means for restore (and restore has
+    a handler for each), and lists every control action."""
+    import typing
+
+    from trafsim_bus.core.actions import ControlAction
+    from trafsim_bus.core.restore import _Fold
+    from trafsim_bus.log.records import RECORD_KINDS
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert [kind for kind in RECORD_KINDS if f"| `{kind}` |" not in text] == []
+    assert [kind for kind in RECORD_KINDS if not hasattr(_Fold, f"_{kind}")] == []
+    actions = [cls.__struct_config__.tag for cls in typing.get_args(ControlAction)]
+    assert len(actions) == 18
+    assert [action for action in actions if f"| `{action}` |" not in text] == []
+
+
+def test_the_readme_tour_is_a_real_run(tmp_path: Path) -> None:
+    """README's tour of the output is what `trafsim run` prints today, line for line."""
+    import subprocess
+    import sys
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    tour = text.split("## A tour of the output", 1)[1]
+    block = re.search(r"```text\n(.*?)```", tour, re.DOTALL)
+    assert block
+    shown = [line for line in block[1].splitlines() if line != "..."]
+    result = subprocess.run(
+        [sys.executable, "-m", "trafsim", "run"],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    )  # fmt: skip
+    printed = result.stdout.splitlines()
+    assert printed[: len(shown)] == shown

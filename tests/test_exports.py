@@ -12,8 +12,11 @@ PACKAGES = ["protocols", "trafsim_bus", "agencies", "trafsim"]
 
 @pytest.mark.parametrize("name", PACKAGES)
 def test_all_lists_exactly_the_public_names(name: str) -> None:
-    """`__all__` names every public non-module attribute of the package, and nothing else."""
+    """`__all__` names every public non-module attribute of the package, and nothing else
+    (names a package imports lazily are asked for first)."""
     package = importlib.import_module(name)
+    for attr in package.__all__:
+        getattr(package, attr)
     public = {
         attr
         for attr, value in vars(package).items()

@@ -70,6 +70,7 @@ def run_exercise(
     except OSError as exc:
         raise CliError(f"{path.parent}: cannot create the directory: {exc.strerror}") from None
     bus = Bus(scenario, seed=seed, version=VERSION)
+    bus.players = dict(build_playbooks(scenario, bus.exercise_id, seed))
     try:
         writer = EventLogWriter(path)
     except BusError as exc:
@@ -81,9 +82,8 @@ def run_exercise(
         db=str(path),
         exercise=str(bus.exercise_id),
     )
-    participants = build_playbooks(scenario, bus.exercise_id, seed)
     try:
-        VirtualDriver(bus, participants, writer, progress=ProgressBar(scenario)).run()
+        VirtualDriver(bus, writer, progress=ProgressBar(scenario)).run()
         writer.close()
     except BusError as exc:
         raise CliError(f"{exc} (the log at {path} is incomplete)") from None

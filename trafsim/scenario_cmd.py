@@ -5,8 +5,8 @@ from __future__ import annotations
 from trafsim.errors import CliError
 from trafsim_bus import bundled_names, load_scenario
 from trafsim_bus.errors import BusError
-from trafsim_bus.scenario.model import EXCON, Distribution, Scenario
-from trafsim_bus.timebase import format_duration
+from trafsim_bus.scenario.model import EXCON, Distribution, Inject, Scenario
+from trafsim_bus.timebase import format_day_time, format_duration
 
 
 def list_scenarios() -> list[str]:
@@ -126,8 +126,8 @@ def render(scenario: Scenario) -> list[str]:
                 [
                     d.id,
                     d.type,
-                    format_duration(d.start_us),
-                    format_duration(d.end_us - d.start_us) if d.end_us else "to ENDEX",
+                    _play_time(scenario, d.start_play_us),
+                    format_duration(d.duration_us) if d.duration_us else "to ENDEX",
                     d.description or "",
                 ]
                 for d in scenario.disruptions
@@ -139,7 +139,7 @@ def render(scenario: Scenario) -> list[str]:
         [
             [
                 i.id,
-                i.at_text,
+                _inject_time(scenario, i),
                 i.sender + (f" as {i.role_player}" if i.role_player else ""),
                 ",".join(i.recipients)
                 if len(i.recipients) < 4
@@ -151,3 +151,24 @@ def render(scenario: Scenario) -> list[str]:
         ],
     )
     return out
+
+
+def _play_time(scenario: Scenario, play_us: int | None) -> str:
+    """A time of play as the scenario writes it: `D2 14:00`."""
+    if play_us is None:
+        return "now"
+    return format_day_time(play_us, scenario.startex.hour * 60 + scenario.startex.minute)
+
+
+def _inject_time(scenario: Scenario, inject: Inject) -> str:
+    """When an inject fires: its time, or its condition."""
+    if inject.unless is not None:
+        condition = inject.unless
+        return f"{_play_time(scenario, condition.by_play_us)} unless {condition.type} {condition.event}"
+    if inject.after is not None:
+        condition = inject.after
+        when = f"after {condition.type} {condition.event}"
+        if condition.delay_us:
+            when += f" +{format_duration(condition.delay_us)}"
+        return f"{inject.at_text} {when}" if inject.at_text else when
+    return inject.at_text

@@ -1,38 +1,107 @@
-"""The simulated bus: its core, drivers, event log, scenarios and evaluation."""
+"""The simulated bus: its core, drivers, event log, scenarios and evaluation.
 
-from trafsim_bus.core import Bus
-from trafsim_bus.driver import VirtualDriver
-from trafsim_bus.errors import BusError, LogError, ScenarioError
-from trafsim_bus.log.fold import fold
-from trafsim_bus.log.reader import read_records
-from trafsim_bus.log.verify import verify_log
-from trafsim_bus.log.writer import EventLogWriter
-from trafsim_bus.metrics import compute_metrics, encode_metrics
-from trafsim_bus.outputs import Delivered, Submission, WakeFired
-from trafsim_bus.participants import Action, Participant, Send, Wake
-from trafsim_bus.scenario import DEFAULT_SCENARIO, Scenario, bundled_names, load_scenario
+Names are imported on first use, so that `import trafsim_bus.core` stays free of sqlite3,
+sqlite_utils and structlog (the core is sans-I/O)."""
+
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from trafsim_bus.core import (
+        Action,
+        Bus,
+        ControlAction,
+        Delivered,
+        Participant,
+        Send,
+        Submission,
+        Wake,
+        WakeFired,
+        decode_action,
+    )
+    from trafsim_bus.drivers.virtual import VirtualDriver
+    from trafsim_bus.errors import (
+        BusError,
+        ControlError,
+        ExerciseClosedError,
+        LogError,
+        ScenarioError,
+        UnknownMessageError,
+    )
+    from trafsim_bus.log.reader import read_records
+    from trafsim_bus.log.verify import verify_log
+    from trafsim_bus.log.writer import EventLogWriter
+    from trafsim_bus.metrics import compute_metrics, encode_metrics
+    from trafsim_bus.scenario import DEFAULT_SCENARIO, Scenario, bundled_names, load_scenario
+
+_HOMES = {
+    "DEFAULT_SCENARIO": "trafsim_bus.scenario",
+    "Action": "trafsim_bus.core",
+    "Bus": "trafsim_bus.core",
+    "BusError": "trafsim_bus.errors",
+    "ControlAction": "trafsim_bus.core",
+    "ControlError": "trafsim_bus.errors",
+    "Delivered": "trafsim_bus.core",
+    "EventLogWriter": "trafsim_bus.log.writer",
+    "ExerciseClosedError": "trafsim_bus.errors",
+    "LogError": "trafsim_bus.errors",
+    "Participant": "trafsim_bus.core",
+    "Scenario": "trafsim_bus.scenario",
+    "ScenarioError": "trafsim_bus.errors",
+    "Send": "trafsim_bus.core",
+    "Submission": "trafsim_bus.core",
+    "UnknownMessageError": "trafsim_bus.errors",
+    "VirtualDriver": "trafsim_bus.drivers.virtual",
+    "Wake": "trafsim_bus.core",
+    "WakeFired": "trafsim_bus.core",
+    "bundled_names": "trafsim_bus.scenario",
+    "compute_metrics": "trafsim_bus.metrics",
+    "decode_action": "trafsim_bus.core",
+    "encode_metrics": "trafsim_bus.metrics",
+    "load_scenario": "trafsim_bus.scenario",
+    "read_records": "trafsim_bus.log.reader",
+    "verify_log": "trafsim_bus.log.verify",
+}
 
 __all__ = [
     "DEFAULT_SCENARIO",
     "Action",
     "Bus",
     "BusError",
+    "ControlAction",
+    "ControlError",
     "Delivered",
     "EventLogWriter",
+    "ExerciseClosedError",
     "LogError",
     "Participant",
     "Scenario",
     "ScenarioError",
     "Send",
     "Submission",
+    "UnknownMessageError",
     "VirtualDriver",
     "Wake",
     "WakeFired",
     "bundled_names",
     "compute_metrics",
+    "decode_action",
     "encode_metrics",
-    "fold",
     "load_scenario",
     "read_records",
     "verify_log",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Import a public name from its module the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'trafsim_bus' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -33,6 +33,14 @@ def parse_day_time(text: str) -> tuple[int, int] | None:
     return int(match[1]), int(match[2]) * 60 + int(match[3])
 
 
+def format_day_time(play_us: int, startex_minute: int) -> str:
+    """A time of play as scenarios write it (`D2 14:00`); `startex_minute` is STARTEX's
+    minute of its day."""
+    minutes = play_us // MINUTE + startex_minute
+    day, minute = divmod(minutes, 24 * 60)
+    return f"D{day + 1} {minute // 60:02d}:{minute % 60:02d}"
+
+
 def parse_offset(text: str) -> int | None:
     """`"+05:00"` → offset in minutes; None when malformed (IANA names are not accepted)."""
     match = _OFFSET.match(text.strip()) if isinstance(text, str) else None

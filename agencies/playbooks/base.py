@@ -18,9 +18,9 @@ from protocols.assistance import CaseUpdate, ReferralResponse
 from protocols.fields import USUAL_SCRIPT, Language
 from protocols.message import Message
 from protocols.receipts import Ack, Nack
-from trafsim_bus.ids import playbook_envelope_id
-from trafsim_bus.participants import Action, Send, Wake
-from trafsim_bus.rng import uniform
+from trafsim_bus.core.ids import playbook_envelope_id
+from trafsim_bus.core.participants import Action, Send, Wake
+from trafsim_bus.core.rng import uniform
 from trafsim_bus.scenario.model import BUS, EXCON, Agency, Scenario
 from trafsim_bus.timebase import DAY, HOUR
 

@@ -35,7 +35,7 @@ from protocols.police import (
     LabourInspectionReport,
 )
 from protocols.receipts import Ack, Nack
-from trafsim_bus.participants import Wake
+from trafsim_bus.core.participants import Wake
 from trafsim_bus.scenario.model import Agency, Scenario
 from trafsim_bus.timebase import DAY
 

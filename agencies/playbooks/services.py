@@ -23,7 +23,7 @@ from protocols.identification import Alert
 from protocols.interpretation import TranslationDelivery, TranslationRequest
 from protocols.police import InfoRequest, InfoResponse
 from protocols.receipts import Nack
-from trafsim_bus.participants import Wake
+from trafsim_bus.core.participants import Wake
 from trafsim_bus.scenario.model import Agency, Scenario
 from trafsim_bus.timebase import DAY
 

@@ -27,16 +27,18 @@ def stress() -> Scenario:
     return parse_scenario(text, "stress.toml")
 
 
+def played_bus(scenario: Scenario, seed: int | None = None, **options: object) -> Bus:
+    """A bus whose agencies are all played by their playbooks (not begun yet)."""
+    bus = Bus(scenario, seed=seed, **options)  # type: ignore[arg-type]
+    bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
+    return bus
+
+
 def play(scenario: Scenario, seed: int | None = None) -> tuple[Bus, list[Record]]:
     """Play to ENDEX with playbooks, in memory; return the bus and every record."""
-    bus = Bus(scenario, seed=seed)
+    bus = played_bus(scenario, seed)
     records: list[Record] = []
-    driver = VirtualDriver(
-        bus,
-        build_playbooks(scenario, bus.exercise_id, bus.seed),
-        observer=lambda live: records.extend(live.take_records()),
-    )
-    driver.run()
+    VirtualDriver(bus, observer=lambda live: records.extend(live.take_records())).run()
     records.extend(bus.take_records())
     return bus, records
 
@@ -45,10 +47,8 @@ def play_to_db(
     scenario: Scenario, db: Path, seed: int | None = None, until_us: int | None = None
 ) -> list[Record]:
     """Play with the log written to `db` (stopping unsealed after `until_us`)."""
-    bus = Bus(scenario, seed=seed)
+    bus = played_bus(scenario, seed)
     writer = EventLogWriter(db)
-    VirtualDriver(bus, build_playbooks(scenario, bus.exercise_id, bus.seed), writer).run(
-        until_us=until_us
-    )
+    VirtualDriver(bus, writer).run(until_us=until_us)
     writer.close()
     return read_records(db)

@@ -10,46 +10,12 @@ from weakref import WeakKeyDictionary
 import msgspec
 import pytest
 
-from protocols import Envelope
+from protocols import Envelope, encode_json
 from tests.bus.helpers import MINI, mini
-from trafsim_bus import Bus
+from tests.documents import CONSENT, DOCUMENT, REFERRAL
+from trafsim_bus import Bus, Submission
 from trafsim_bus.log.records import Record
 from trafsim_bus.scenario import parse_scenario
-
-PERSON = {"person_id": "a-uz-03", "role": "victim", "consent_ref": "con-a-uz-03", "age": 34}
-REFERRAL = {
-    "kind": "referral",
-    "referring_organisation": "kz-police",
-    "referred_organisation": ["kz-ngo"],
-    "reason_for_outgoing_referral": "AdditionalServicesRequired",
-    "services_requested": ["shelter"],
-    "persons": [PERSON],
-}
-DOCUMENT = {
-    "kind": "procedural_document",
-    "doc_type": "seizure_protocol",
-    "author": "investigator",
-    "case_number": "KZ-1",
-    "title": "t",
-    "summary": "s",
-    "document_language": "rus",
-}
-CONSENT = {
-    "kind": "consent_record",
-    "consent_id": "con-a-uz-03",
-    "person_id": "a-uz-03",
-    "given_at": "2026-06-01T09:00:00+05:00",
-    "elements": {
-        "interview": True,
-        "purpose_explained": True,
-        "data_use": True,
-        "right_of_access": True,
-        "retention_explained": True,
-        "withdrawal_explained": True,
-    },
-    "scope": [{"agency_kind": "ngo_shelter", "data_categories": ["identity"]}],
-}
-
 
 _IDS: WeakKeyDictionary[Bus, count[int]] = WeakKeyDictionary()
 
@@ -74,23 +40,33 @@ def envelope(
 
 
 def started(text: str | None = None) -> Bus:
+    """A begun bus with no playbooks: only the test's own messages move."""
     scenario = parse_scenario(text, "test.toml") if text else mini()
     bus = Bus(scenario)
-    bus.start()
+    bus.begin()
     return bus
 
 
+def send(bus: Bus, sent: Envelope, agency: str) -> Submission:
+    """Submit an envelope as a team of `agency` would: its JSON bytes."""
+    return bus.submit(encode_json(sent), agency=agency)
+
+
+def records(bus: Bus) -> list[Record]:
+    """Every record so far (nothing takes them in these tests)."""
+    return bus.recorder.records
+
+
 def run_out(bus: Bus) -> list[Record]:
-    """Step to ENDEX; every record so far."""
-    while bus.next_time() is not None:
-        bus.step()
-    return bus.records
+    """Run to ENDEX; every record so far."""
+    bus.advance_to(bus.clock.endex_us)
+    return records(bus)
 
 
 def outcome(bus: Bus, sent: Envelope, recipient: str) -> Record:
     """The record that ended a delivery (delivered, rejected or dropped)."""
     run_out(bus)
-    for record in bus.records:
+    for record in records(bus):
         if (
             record.envelope_id == str(sent.id)
             and record.recipient == recipient
@@ -156,7 +132,7 @@ def test_routing_refusals(
     """Unknown recipient, no competence, wrong jurisdiction (with the legal route), no channel."""
     bus = started()
     sent = envelope(bus, sender, [recipient], body)
-    assert bus.submit(sent, origin="team", as_agency=sender).accepted
+    assert send(bus, sent, sender).accepted
     ended = outcome(bus, sent, recipient)
     assert (ended.kind, ended.data["reason"]) == ("rejected", reason)
     assert ended.data["redirect_to"] == redirect
@@ -164,7 +140,7 @@ def test_routing_refusals(
         assert ended.data["hint"] == f"send it through {redirect}"
     nack_id = uuid5(bus.exercise_id, f"nack:{sent.id}:{recipient}")
     nack = next(
-        r for r in bus.records if r.kind == "envelope_submitted" and r.envelope_id == str(nack_id)
+        r for r in records(bus) if r.kind == "envelope_submitted" and r.envelope_id == str(nack_id)
     )
     body = nack.data["envelope"]
     assert nack.origin == "bus"
@@ -177,7 +153,7 @@ def test_routing_refusals(
     assert body["body"]["redirect_to"] == redirect
     assert body["language"] == sent.language
     delivered = next(
-        r for r in bus.records if r.kind == "delivered" and r.envelope_id == str(nack_id)
+        r for r in records(bus) if r.kind == "delivered" and r.envelope_id == str(nack_id)
     )
     assert delivered.t_us == nack.t_us == ended.t_us
 
@@ -187,39 +163,35 @@ def test_consent_gate() -> None:
     record, a record, a withdrawal and a scope that leaves the recipient out all show."""
     bus = started()
     first = envelope(bus, "kz-police", ["kz-ngo"], REFERRAL)
-    bus.submit(first, origin="team", as_agency="kz-police")
-    bus.submit(
-        envelope(bus, "kz-police", ["kz-ngo"], CONSENT), origin="team", as_agency="kz-police"
-    )
+    send(bus, first, "kz-police")
+    send(bus, envelope(bus, "kz-police", ["kz-ngo"], CONSENT), "kz-police")
     second = envelope(bus, "kz-police", ["kz-ngo"], REFERRAL)
-    bus.submit(second, origin="team", as_agency="kz-police")
+    send(bus, second, "kz-police")
     withdrawn = {**CONSENT, "withdrawn_at": "2026-06-01T10:00:00+05:00"}
-    bus.submit(
-        envelope(bus, "kz-police", ["kz-ngo"], withdrawn), origin="team", as_agency="kz-police"
-    )
+    send(bus, envelope(bus, "kz-police", ["kz-ngo"], withdrawn), "kz-police")
     third = envelope(bus, "kz-police", ["kz-ngo"], REFERRAL)
-    bus.submit(third, origin="team", as_agency="kz-police")
+    send(bus, third, "kz-police")
     narrow = {
         **CONSENT,
         "consent_id": "con-b",
         "person_id": "b",
         "scope": [{"agency": "kz-pgo", "data_categories": ["identity"]}],
     }
-    bus.submit(envelope(bus, "kz-police", ["kz-ngo"], narrow), origin="team", as_agency="kz-police")
+    send(bus, envelope(bus, "kz-police", ["kz-ngo"], narrow), "kz-police")
     fourth = envelope(
         bus,
         "kz-police",
         ["kz-ngo"],
         {**REFERRAL, "persons": [{"person_id": "b", "role": "victim", "consent_ref": "con-b"}]},
     )
-    bus.submit(fourth, origin="team", as_agency="kz-police")
+    send(bus, fourth, "kz-police")
     minor = envelope(
         bus,
         "kz-police",
         ["kz-ngo"],
         {**REFERRAL, "persons": [{"person_id": "c", "role": "victim", "is_minor": True}]},
     )
-    bus.submit(minor, origin="team", as_agency="kz-police")
+    send(bus, minor, "kz-police")
     urgent = envelope(
         bus,
         "kz-police",
@@ -227,17 +199,17 @@ def test_consent_gate() -> None:
         {**REFERRAL, "persons": [{"person_id": "d", "role": "victim"}]},
         risk_to_life=True,
     )
-    bus.submit(urgent, origin="team", as_agency="kz-police")
+    send(bus, urgent, "kz-police")
     run_out(bus)
     ends = {
         r.envelope_id: r
-        for r in bus.records
+        for r in records(bus)
         if r.kind in ("delivered", "rejected") and r.recipient == "kz-ngo"
     }
     assert ends[str(first.id)].data["reason"] == "consent_missing"
     nack = next(
         r
-        for r in bus.records
+        for r in records(bus)
         if r.kind == "envelope_submitted" and r.data["envelope"]["in_reply_to"] == str(first.id)
     )
     assert nack.data["envelope"]["body"]["detail"] == "unknown"
@@ -261,7 +233,7 @@ def test_handling_h2_stops_onward_dissemination() -> None:
         language="uzb",
         script="Latn",
     )
-    bus.submit(intel, origin="team", as_agency="uz-police")
+    send(bus, intel, "uz-police")
     onward = envelope(
         bus,
         "kz-police",
@@ -271,7 +243,7 @@ def test_handling_h2_stops_onward_dissemination() -> None:
         evaluation={"source": "B", "information": 2},
         derived_from=[str(intel.id)],
     )
-    bus.submit(onward, origin="team", as_agency="kz-police")
+    send(bus, onward, "kz-police")
     assert outcome(bus, onward, "kz-pgo").data["reason"] == "handling_violation"
 
 
@@ -286,7 +258,7 @@ def test_language_without_a_translator_is_refused() -> None:
         language="tuk",
         script="Latn",
     )
-    bus.submit(sent, origin="team", as_agency="kz-police")
+    send(bus, sent, "kz-police")
     assert outcome(bus, sent, "kz-ngo").data["reason"] == "language_not_accepted"
 
 
@@ -311,9 +283,9 @@ def test_channel_flags_on_the_delivery() -> None:
         evidentiary_status="evidence",
     )
     for sent in (intel, proof):
-        bus.submit(sent, origin="team", as_agency="kz-police")
+        send(bus, sent, "kz-police")
     run_out(bus)
-    found = {r.envelope_id: r.data["delivery"] for r in bus.records if r.kind == "delivered"}
+    found = {r.envelope_id: r.data["delivery"] for r in records(bus) if r.kind == "delivered"}
     assert found[str(intel.id)]["intelligence_only"]
     assert found[str(intel.id)]["inadmissible"]
     assert found[str(intel.id)]["evidentiary_status"] == "intelligence"
@@ -355,19 +327,19 @@ def test_outage_modes_at_due_time(mode: str, ending: str, reason: str | None) ->
         ["kz-pgo"],
         DOCUMENT,
     )
-    bus.submit(sent, origin="team", as_agency="kz-police")
+    send(bus, sent, "kz-police")
     ended = outcome(bus, sent, "kz-pgo")
     assert ended.kind == ending
     assert ended.data.get("reason") == reason
     effects = [
-        r for r in bus.records if r.kind == "disruption_effect" and r.envelope_id == str(sent.id)
+        r for r in records(bus) if r.kind == "disruption_effect" and r.envelope_id == str(sent.id)
     ]
     assert [e.disruption_id for e in effects] == ["d-reject"]
     if mode == "store_and_forward":
         assert ended.data["delivery"]["delay_us"]["outage_hold"] > 0
         healed = next(
             r
-            for r in bus.records
+            for r in records(bus)
             if r.kind == "disruption_healed" and r.disruption_id == "d-reject"
         )
         assert ended.t_us == healed.t_us
@@ -384,6 +356,6 @@ def test_link_cut_refuses_link_down() -> None:
         language="uzb",
         script="Latn",
     )
-    bus.submit(sent, origin="team", as_agency="kz-police")
+    send(bus, sent, "kz-police")
     ended = outcome(bus, sent, "uz-police")
     assert ended.data["reason"] == "link_down"

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from trafsim_bus.rng import uniform
+from trafsim_bus.core.rng import uniform
 from trafsim_bus.scenario.model import Distribution
 from trafsim_bus.timebase import HOUR
 

@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.bus.helpers import play
 from trafsim_bus import load_scenario, read_records, verify_log
+from trafsim_bus.scenario import parse_scenario
+
+SILK_THREAD = load_scenario("silk-thread")
 
 
 def run(db: Path, *args: str, hashseed: str = "0") -> subprocess.CompletedProcess[str]:
@@ -97,3 +101,68 @@ def test_another_seed_changes_a_due_time(
 
     assert due_times(other) != due_times(db)
     assert verify_log(other).head_sha256 != verify_log(db).head_sha256
+
+
+def _answers_before_their_message(records: list[Any]) -> list[str]:
+    """Envelopes that answer (`in_reply_to`) a message their sender had neither sent nor
+    received (directly, or passed on through `derived_from`) when it submitted them; bus
+    nacks are exempt."""
+    known: dict[str, set[str]] = {}
+    found = []
+    envelopes: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if record.kind == "envelope_submitted":
+            envelope = record.data["envelope"]
+            envelopes[envelope["id"]] = envelope
+            sender = envelope["sender"]
+            answered = envelope.get("in_reply_to")
+            if sender != "bus" and answered and answered not in known.get(sender, set()):
+                found.append(f"seq {record.seq}: {sender} answers {answered} unseen")
+            known.setdefault(sender, set()).add(envelope["id"])
+        elif record.kind == "delivered":
+            envelope = envelopes[str(record.envelope_id)]
+            seen = known.setdefault(str(record.recipient), set())
+            seen.add(envelope["id"])
+            seen.update(envelope.get("derived_from") or [])
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(1, 21))
+def test_nobody_answers_a_message_before_it_has_it(seed: int) -> None:
+    """Seeds 1 to 20: no agency answers a message before it sent or received it; where
+    KZ's MLA request reaches UZ-PGO before ENDEX, m14 and m18 fire after it (else they are
+    skipped)."""
+    _, records = play(SILK_THREAD, seed)
+    assert _answers_before_their_message(records) == []
+    arrived = next(
+        (
+            r.t_us
+            for r in records
+            if r.kind == "delivered"
+            and r.recipient == "uz-pgo"
+            and r.data["kind"] == "mla_request"
+            and r.data["sender"] == "kz-pgo"
+        ),
+        None,
+    )
+    for inject in ("m14", "m18"):
+        fired = [r for r in records if r.kind == "inject_fired" and r.data["inject_id"] == inject]
+        skipped = [
+            r for r in records if r.kind == "inject_skipped" and r.data["inject_id"] == inject
+        ]
+        if arrived is None:
+            assert (fired, len(skipped)) == ([], 1)
+        else:
+            assert len(fired) == 1
+            assert fired[0].t_us > arrived
+
+
+def test_without_conditions_the_msel_answers_unseen_messages() -> None:
+    """The check above can fail: with the `after` conditions taken out of SILK THREAD,
+    m07, m12, m14 and m18 answer messages their senders do not have yet (seed 1)."""
+    text = "\n".join(
+        line for line in SILK_THREAD.text.splitlines() if not line.startswith("after = ")
+    )
+    _, records = play(parse_scenario(text, "silk-thread.toml"), 1)
+    assert len(_answers_before_their_message(records)) >= 3

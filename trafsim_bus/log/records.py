@@ -31,10 +31,16 @@ RECORD_KINDS: Final[tuple[str, ...]] = (
     "disruption_started",
     "disruption_effect",
     "disruption_healed",
+    "inject_armed",
+    "inject_matched",
     "inject_fired",
+    "inject_skipped",
     "wake_scheduled",
     "wake_fired",
     "send_scheduled",
+    "message_read",
+    "control_action",
+    "clock_changed",
 )
 """Every kind of record, in the order docs/log-schema.md explains them."""
 

@@ -80,7 +80,7 @@ class Checks:
         self.jumps: list[Jump] = []
 
     def fail(self, path: str, message: str) -> ScenarioError:
-        return ScenarioError(f"{self.source}: {path}", message)
+        return ScenarioError(f"{self.source}: {path}", message, path=path)
 
     # -- pieces -----------------------------------------------------------------------
 
@@ -232,10 +232,6 @@ class Checks:
         if play_us > self.play_us:
             raise self.fail(path, f"{text!r} is after ENDEX")
         return play_us
-
-    def exercise_time(self, path: str, text: str) -> int:
-        play = self.play_time(path, text)
-        return play + sum(jump.by_us for jump in self.jumps if jump.at_play_us <= play)
 
     def body(self, path: str, body: dict[str, Any]) -> Body:
         try:

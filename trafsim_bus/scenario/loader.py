@@ -34,6 +34,7 @@ from trafsim_bus.scenario.model import (
     Agency,
     Background,
     Channel,
+    Condition,
     Country,
     Disruption,
     ExpectedAction,
@@ -74,8 +75,10 @@ def parse_scenario(text: str, source: str) -> Scenario:
         file = raw.decode_file(document)
     except msgspec.ValidationError as exc:
         path, message = split_validation(exc)
-        raise ScenarioError(f"{source}: {path or '(top level)'}", _explain(message, path)) from None
-    return _Resolver(file, source, text).scenario()
+        raise ScenarioError(
+            f"{source}: {path or '(top level)'}", _explain(message, path), path=path
+        ) from None
+    return Resolver(file, source, text).scenario()
 
 
 def _explain(message: str, path: str) -> str:
@@ -125,7 +128,7 @@ def _strip(info: inspect.Type) -> inspect.Type:
             return info
 
 
-class _Resolver(Checks):
+class Resolver(Checks):
     """Checks meaning and builds the resolved scenario; raises the first error it finds."""
 
     # -- building ---------------------------------------------------------------------
@@ -139,10 +142,13 @@ class _Resolver(Checks):
         jurisdiction = self.resolve_jurisdiction()
         self.resolve_pools()
         self.resolve_role_players()
-        injects = tuple(self.resolve_inject(i, inject) for i, inject in enumerate(self.file.inject))
+        injects = tuple(
+            self.resolve_inject(f"inject[{i}]", inject) for i, inject in enumerate(self.file.inject)
+        )
         self.unique((inject.id for inject in self.file.inject), "inject", "id")
         disruptions = tuple(
-            self.resolve_disruption(i, item) for i, item in enumerate(self.file.disruption)
+            self.resolve_disruption(f"disruption[{i}]", item)
+            for i, item in enumerate(self.file.disruption)
         )
         self.unique((item.id for item in self.file.disruption), "disruption", "id")
         background = tuple(
@@ -169,7 +175,7 @@ class _Resolver(Checks):
             jurisdiction=jurisdiction,
             pools=tuple(self.pools.values()),
             role_players=self.role_players,
-            injects=tuple(sorted(injects, key=lambda inject: inject.at_us)),
+            injects=tuple(sorted(injects, key=lambda inject: inject.due_play_us or 0)),
             disruptions=disruptions,
             background=background,
         )
@@ -463,11 +469,22 @@ class _Resolver(Checks):
                 player.id, player.name, player.language, player.script
             )
 
-    def resolve_inject(self, i: int, inject: raw.Inject) -> Inject:
-        path = f"inject[{i}]"
+    def resolve_inject(self, path: str, inject: raw.Inject) -> Inject:
         if not ID_RE.match(inject.id):
             raise self.fail(f"{path}.id", f'expected a lower-case id like "m02", got {inject.id!r}')
-        at_us = self.exercise_time(f"{path}.at", inject.at)
+        at_play: int | None = None
+        if inject.unless is not None and inject.at is not None:
+            raise self.fail(
+                f"{path}.at", "an inject with `unless` fires at `unless.by`: leave `at` out"
+            )
+        if inject.unless is not None and inject.after is not None:
+            raise self.fail(f"{path}.unless", "an inject takes `after` or `unless`, not both")
+        if inject.at is not None:
+            at_play = self.play_time(f"{path}.at", inject.at)
+        elif inject.after is None and inject.unless is None:
+            raise self.fail(
+                f"{path}.at", 'expected a scenario time like "D2 14:00" (or `after` / `unless`)'
+            )
         if inject.from_ not in self.agencies:
             raise self.fail(
                 f"{path}.from",
@@ -481,20 +498,7 @@ class _Resolver(Checks):
                     f"{path}.as",
                     self.expected_one("a role-player id", inject.as_, self.role_players),
                 )
-        if inject.to == "all":
-            recipients = tuple(agency for agency in self.agencies if agency != EXCON)
-        else:
-            if not inject.to:
-                raise self.fail(f"{path}.to", 'expected at least one recipient, or "all"')
-            for j, recipient in enumerate(inject.to):
-                if recipient not in self.agencies:
-                    raise self.fail(
-                        f"{path}.to[{j}]",
-                        self.expected_one("an agency id", recipient, self.agencies),
-                    )
-            if len(set(inject.to)) != len(inject.to):
-                raise self.fail(f"{path}.to", "each recipient may appear once")
-            recipients = tuple(inject.to)
+        recipients = self.recipients(f"{path}.to", inject.to)
         if inject.channel is not None and inject.channel not in self.channels:
             raise self.fail(
                 f"{path}.channel", self.expected_one("a channel", inject.channel, self.channels)
@@ -538,8 +542,8 @@ class _Resolver(Checks):
             )
         return Inject(
             id=inject.id,
-            at_us=at_us,
-            at_text=inject.at,
+            at_play_us=at_play,
+            at_text=inject.at or "",
             title=inject.title,
             sender=inject.from_,
             role_player=inject.as_,
@@ -551,16 +555,54 @@ class _Resolver(Checks):
             expected_actions=tuple(actions),
             observer_checks=tuple(inject.observer_checks),
             learning_objective=inject.learning_objective,
+            after=self.condition(f"{path}.after", inject.after),
+            unless=self.condition(f"{path}.unless", inject.unless),
         )
 
-    def resolve_disruption(self, i: int, item: raw.Disruption) -> Disruption:
-        path = f"disruption[{i}]"
+    def recipients(self, path: str, to: list[str] | str) -> tuple[str, ...]:
+        """An inject's `to`: agency ids, each once, or "all"."""
+        if to == "all":
+            return tuple(agency for agency in self.agencies if agency != EXCON)
+        if not to or isinstance(to, str):
+            raise self.fail(path, 'expected at least one recipient, or "all"')
+        for j, recipient in enumerate(to):
+            if recipient not in self.agencies:
+                raise self.fail(
+                    f"{path}[{j}]", self.expected_one("an agency id", recipient, self.agencies)
+                )
+        if len(set(to)) != len(to):
+            raise self.fail(path, "each recipient may appear once")
+        return tuple(to)
+
+    def condition(self, path: str, item: raw.After | raw.Unless | None) -> Condition | None:
+        """An `after` or `unless` table: the event it waits for, checked like the MSEL."""
+        if item is None:
+            return None
+        self.message_type(f"{path}.type", item.type)
+        for key, value in (("from", item.from_), ("to", item.to)):
+            if value is not None and value not in self.agencies:
+                raise self.fail(
+                    f"{path}.{key}", self.expected_one("an agency id", value, self.agencies)
+                )
+        if isinstance(item, raw.After):
+            delay = self.duration(f"{path}.delay", item.delay)
+            return Condition(item.event, item.type, item.from_, item.to, item.case, delay_us=delay)
+        by = self.play_time(f"{path}.by", item.by)
+        return Condition(item.event, item.type, item.from_, item.to, item.case, by_play_us=by)
+
+    def resolve_disruption(
+        self, path: str, item: raw.Disruption, *, start_required: bool = True
+    ) -> Disruption:
         if not ID_RE.match(item.id):
             raise self.fail(f"{path}.id", f'expected a lower-case id like "d1", got {item.id!r}')
-        start = self.exercise_time(f"{path}.schedule.start", item.schedule.start)
-        end = None
+        start: int | None = None
+        if item.schedule.start is not None:
+            start = self.play_time(f"{path}.schedule.start", item.schedule.start)
+        elif start_required:
+            raise self.fail(f"{path}.schedule.start", 'expected a scenario time like "D2 14:00"')
+        duration = None
         if item.schedule.duration is not None:
-            end = start + self.duration(
+            duration = self.duration(
                 f"{path}.schedule.duration", item.schedule.duration, positive=True
             )
         if not 0 <= item.probability <= 1:
@@ -572,7 +614,14 @@ class _Resolver(Checks):
         attributes = dict(item.attributes)
         self.check_disruption(path, item.type, target, attributes)
         return Disruption(
-            item.id, item.type, item.description, target, item.probability, attributes, start, end
+            item.id,
+            item.type,
+            item.description,
+            target,
+            item.probability,
+            attributes,
+            start,
+            duration,
         )
 
     def check_disruption(
@@ -590,9 +639,10 @@ class _Resolver(Checks):
         }
         for key in attributes:
             if key not in allowed[kind]:
+                article = "an" if kind[0] in "aeiou" else "a"
                 raise self.fail(
                     f"{path}.attributes.{key}",
-                    f"a {kind} takes {', '.join(allowed[kind]) or 'no attributes'}",
+                    f"{article} {kind} takes {', '.join(allowed[kind]) or 'no attributes'}",
                 )
         if "mode" in allowed[kind]:
             mode = attributes.setdefault("mode", "store_and_forward")
@@ -695,3 +745,13 @@ class _Resolver(Checks):
             body,
             envelope,
         )
+
+
+def checks_for(scenario: Scenario) -> Resolver:
+    """The loader's own checks, primed with a loaded scenario: what a controller adds while
+    the exercise runs (an inject, a disruption) is checked exactly as the file was."""
+    resolver = Resolver(
+        raw.decode_file(tomllib.loads(scenario.text)), scenario.source, scenario.text
+    )
+    resolver.scenario()
+    return resolver

@@ -278,11 +278,31 @@ class ReplyTo:
 
 
 @dataclass(frozen=True, slots=True)
+class Condition:
+    """What a conditional inject waits for (`after`) or is called off by (`unless`): the
+    first `event` (an envelope `submitted`, or a delivery `delivered`) of `type` matching
+    the given sender, recipient and case."""
+
+    event: Literal["submitted", "delivered"]
+    type: str
+    sender: str | None
+    recipient: str | None
+    case: str | None
+    delay_us: int = 0
+    """`after` only: how long after the matching event the inject fires."""
+    by_play_us: int = 0
+    """`unless` only: the time of play at which the inject fires if nothing matched."""
+
+
+@dataclass(frozen=True, slots=True)
 class Inject:
-    """One MSEL line: an envelope exercise control fires at its time."""
+    """One MSEL line: an envelope exercise control fires at its time (of play), or when
+    its condition says."""
 
     id: str
-    at_us: int
+    at_play_us: int | None
+    """When it fires (plain) or is armed (`after`); None: armed from STARTEX (or when
+    added), or fired at `unless.by_play_us`."""
     at_text: str
     title: str
     sender: str
@@ -295,6 +315,15 @@ class Inject:
     expected_actions: tuple[ExpectedAction, ...]
     observer_checks: tuple[str, ...]
     learning_objective: str
+    after: Condition | None = None
+    unless: Condition | None = None
+
+    @property
+    def due_play_us(self) -> int | None:
+        """The time of play the agenda holds for it: `at`, or `unless.by`."""
+        if self.unless is not None:
+            return self.unless.by_play_us
+        return self.at_play_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +340,9 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Disruption:
-    """A scheduled disruption: an outage, a cut, a multiplier, a translator shortage."""
+    """A disruption: an outage, a cut, a multiplier, a translator shortage. It starts at a
+    time of play (None: when a controller creates it) and lasts `duration_us` of exercise
+    time (None: until healed)."""
 
     id: str
     type: str
@@ -319,8 +350,8 @@ class Disruption:
     target: Target
     probability: float
     attributes: Mapping[str, Any]
-    start_us: int
-    end_us: int | None
+    start_play_us: int | None
+    duration_us: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +404,11 @@ class Scenario:
     injects: tuple[Inject, ...]
     disruptions: tuple[Disruption, ...]
     background: tuple[Background, ...]
+
+    @property
+    def startex_minute(self) -> int:
+        """STARTEX's minute of its day (scenario times count from its midnight)."""
+        return self.startex.hour * 60 + self.startex.minute
 
     def play_to_exercise(self, play_us: int) -> int:
         """Exercise time of a moment of play: every jump at or before it is added."""

@@ -146,9 +146,29 @@ class ReplyTo(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     case: str | None = None
 
 
+class After(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    event: Literal["delivered", "submitted"]
+    type: str
+    from_: str | None = field(default=None, name="from")
+    to: str | None = None
+    case: str | None = None
+    delay: str = "0s"
+
+
+class Unless(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    event: Literal["delivered", "submitted"]
+    type: str
+    from_: str | None = field(default=None, name="from")
+    to: str | None = None
+    case: str | None = None
+    by: str
+
+
 class Inject(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     id: str
-    at: str
+    at: str | None = None
+    after: After | None = None
+    unless: Unless | None = None
     title: str = ""
     from_: str = field(name="from")
     as_: str | None = field(default=None, name="as")
@@ -163,7 +183,7 @@ class Inject(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
 
 
 class Schedule(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
-    start: str
+    start: str | None = None
     duration: str | None = None
 
 
@@ -192,7 +212,7 @@ class Disruption(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     target: Target = Target()
     probability: float = 1.0
     attributes: dict[str, Any] = {}
-    schedule: Schedule
+    schedule: Schedule = Schedule()
 
 
 class Background(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID, uuid5
 
@@ -11,8 +11,13 @@ import msgspec
 from protocols import Body, Envelope
 from protocols.receipts import Nack
 from protocols.vocab import NackReason
-from trafsim_bus.routing import Refusal
-from trafsim_bus.scenario.model import BUS
+from trafsim_bus.core.routing import Refusal
+from trafsim_bus.scenario.model import BUS, Scenario
+
+
+def exercise_datetime(scenario: Scenario, t_us: int) -> datetime:
+    """The calendar moment (in STARTEX's offset) of an exercise time."""
+    return scenario.startex + timedelta(microseconds=t_us)
 
 
 def nack_for(

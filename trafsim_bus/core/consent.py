@@ -10,16 +10,16 @@ from trafsim_bus.scenario.model import Agency
 class ConsentBook:
     """The latest consent record submitted for each consent id."""
 
-    __slots__ = ("_latest",)
+    __slots__ = ("latest",)
 
     def __init__(self) -> None:
-        self._latest: dict[str, ConsentRecord] = {}
+        self.latest: dict[str, ConsentRecord] = {}
 
     def record(self, envelope: Envelope) -> None:
         """Note a submitted envelope; consent records replace earlier ones with their id."""
         body = envelope.body
         if isinstance(body, ConsentRecord):
-            self._latest[body.consent_id] = body
+            self.latest[body.consent_id] = body
 
     def refusal(
         self, person: Person, risk_to_life: bool, recipient: Agency
@@ -30,7 +30,7 @@ class ConsentBook:
             return None
         if person.consent_ref is None:
             return ("unknown", f"{person.person_id} carries no consent_ref")
-        record = self._latest.get(person.consent_ref)
+        record = self.latest.get(person.consent_ref)
         if record is None:
             return ("unknown", f"no consent record {person.consent_ref} has been submitted")
         if record.person_id != person.person_id:

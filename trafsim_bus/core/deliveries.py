@@ -1,21 +1,38 @@
-"""A delivery on its way, and the delivery record it becomes (SPEC §3 `Delivery`)."""
+"""A delivery on its way, its key, and the delivery record it becomes (SPEC §3 `Delivery`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Literal, NamedTuple, cast
+from uuid import UUID
 
 from protocols import DelayBreakdown, Delivery, Envelope
 from protocols.fields import Language
-from trafsim_bus.routing import Translation
+from trafsim_bus.core.routing import Translation
 from trafsim_bus.scenario.model import Agency, Channel
+
+Stage = Literal["transit", "to_translation", "translation_wait", "translation_service", "held"]
+"""Where a pending delivery stands: travelling to its due time, travelling to a recipient-
+side translator, queued at a pool, with a translator, or held by a disruption."""
+
+
+class DeliveryKey(NamedTuple):
+    """One delivery: an envelope to one of its recipients (SPEC §4)."""
+
+    envelope_id: UUID
+    recipient: str
+
+    @property
+    def draw_key(self) -> str:
+        """The key of this delivery's draws (SPEC §1): `{envelope_id}:{recipient}`."""
+        return f"{self.envelope_id}:{self.recipient}"
 
 
 @dataclass(slots=True)
 class PendingDelivery:
     """A delivery that has not ended yet, and where it stands."""
 
-    key: str
+    key: DeliveryKey
     envelope: Envelope
     sender: Agency
     recipient: Agency
@@ -25,12 +42,14 @@ class PendingDelivery:
     latency_us: int
     translation: Translation | None
     certified: bool
-    stage: str = "transit"
+    stage: Stage = "transit"
     due_us: int = 0
     queued_us: int = 0
     delays: dict[str, int] = field(default_factory=dict)
     machine: bool = False
     held_since: int = 0
+    agenda_key: tuple[int, int] = (0, 0)
+    """The key of its agenda entry (in transit, on the way to translation, in service)."""
 
 
 def delivered_record(pending: PendingDelivery, now_us: int) -> Delivery:

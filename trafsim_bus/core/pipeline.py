@@ -1,0 +1,637 @@
+"""One delivery through the barrier pipeline (SPEC §4-8): admission, routing, consent,
+handling, language, loss and latency at submission; translation; disruptions and delivery
+at due time. Every decision is a log record; every refusal is nacked by the bus."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from protocols import Delivery, Envelope, canonical_bytes
+from trafsim_bus.core.agenda import DeliveryDue, TranslationArrival, TranslationDone
+from trafsim_bus.core.composer import exercise_datetime, nack_for
+from trafsim_bus.core.deliveries import (
+    DeliveryKey,
+    PendingDelivery,
+    bus_message_record,
+    delivered_record,
+)
+from trafsim_bus.core.disruptions import DeliveryContext, DisruptionState
+from trafsim_bus.core.outputs import Delivered, Submission
+from trafsim_bus.core.recorder import Recorder
+from trafsim_bus.core.rng import uniform
+from trafsim_bus.core.routing import Refusal, Translation, admit, route, translation_for
+from trafsim_bus.core.state import BusState
+from trafsim_bus.core.translation import PoolState
+from trafsim_bus.log.records import Origin
+from trafsim_bus.scenario.model import BUS, Agency, Channel, Scenario
+
+DoorRefusal = tuple[str, str]
+"""(reason, detail) of an envelope-level refusal."""
+
+
+class Pipeline:
+    """Submissions and deliveries: from the door to the recipient (or a refusal)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        state: BusState,
+        recorder: Recorder,
+        *,
+        seed: int,
+        exercise_id: Any,
+        deliver: Callable[[Delivered], None],
+        submitted: Callable[[Envelope, int], None],
+    ) -> None:
+        self.scenario = scenario
+        self.state = state
+        self.recorder = recorder
+        self.seed = seed
+        self.exercise_id = exercise_id
+        self.deliver_output = deliver
+        self.submitted = submitted
+
+    @property
+    def now(self) -> int:
+        """Exercise time now."""
+        return self.state.clock.now
+
+    # -- the door -----------------------------------------------------------------------
+
+    def refusal_at_door(self, envelope: Envelope, as_agency: str) -> DoorRefusal | None:
+        """An envelope-level refusal (SPEC §5), or None."""
+        if envelope.exercise_id != self.exercise_id:
+            return ("wrong_exercise", f"this exercise is {self.exercise_id}")
+        if envelope.sender != as_agency:
+            return ("sender_not_authorised", f"{as_agency} may not send as {envelope.sender}")
+        if envelope.sender == BUS:
+            return ("sender_not_authorised", "only the bus itself sends as bus")
+        if self.scenario.agency(envelope.sender) is None:
+            return ("sender_not_authorised", f"{envelope.sender} is not an agency of this exercise")
+        return None
+
+    def submit(
+        self,
+        envelope: Envelope,
+        *,
+        origin: Origin,
+        as_agency: str,
+        cause_seq: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Submission:
+        """Submit an envelope sent by `as_agency`; `extra` joins the record's data (a team's
+        input, a background stream's counter)."""
+        registry = self.state.registry
+        refusal = self.refusal_at_door(envelope, as_agency)
+        digest = hashlib.sha256(canonical_bytes(envelope)).digest()
+        known = registry.digests.get(envelope.id)
+        more = extra or {}
+        if refusal is None and known is not None:
+            if known == digest:
+                seq = self.recorder.log(
+                    "duplicate_ignored",
+                    origin,
+                    cause_seq,
+                    envelope_id=envelope.id,
+                    data={"sender": envelope.sender, **more},
+                )
+                return Submission("duplicate_ignored", seq, envelope_id=envelope.id)
+            refusal = ("duplicate_id_conflict", "this id was submitted before with other content")
+        if refusal is not None:
+            reason, detail = refusal
+            seq = self.recorder.log(
+                "envelope_refused",
+                origin,
+                cause_seq,
+                envelope_id=envelope.id,
+                data={"reason": reason, "detail": detail, "sender": envelope.sender, **more},
+            )
+            return Submission("refused", seq, reason, detail, envelope_id=envelope.id)
+        seq = self._enter(envelope, digest, origin, cause_seq, more)
+        return Submission("submitted", seq, envelope_id=envelope.id)
+
+    def _enter(
+        self,
+        envelope: Envelope,
+        digest: bytes,
+        origin: Origin,
+        cause_seq: int | None,
+        extra: dict[str, Any],
+    ) -> int:
+        """The envelope is in: log it, register it, one delivery per recipient."""
+        seq = self.recorder.log(
+            "envelope_submitted",
+            origin,
+            cause_seq,
+            envelope_id=envelope.id,
+            data={"envelope": msgspec.to_builtins(envelope), **extra},
+        )
+        self.state.registry.register(envelope, digest)
+        self.submitted(envelope, seq)
+        for recipient in envelope.recipients:
+            self.create_delivery(envelope, recipient, seq)
+        return seq
+
+    # -- at submission ------------------------------------------------------------------
+
+    def create_delivery(self, envelope: Envelope, recipient_id: str, submitted_seq: int) -> None:
+        """One delivery: admission, routing, consent, handling, language, loss, latency."""
+        key = DeliveryKey(envelope.id, recipient_id)
+        kind = envelope.body.kind()
+        created = self.recorder.log(
+            "delivery_created",
+            "bus",
+            submitted_seq,
+            envelope_id=envelope.id,
+            recipient=recipient_id,
+            data={"kind": kind, "sender": envelope.sender},
+        )
+        if envelope.sender == BUS:
+            self._emit(envelope, bus_message_record(envelope, recipient_id, self.now), created)
+            return
+        sender = self.scenario.agencies[envelope.sender]
+        admitted = admit(self.scenario, recipient_id, kind)
+        if isinstance(admitted, Refusal):
+            self.refuse(envelope, recipient_id, admitted, created)
+            return
+        recipient = admitted
+        closed, opened = self.state.disruptions.channel_changes()
+        routed = route(self.scenario, sender, recipient, kind, envelope.channel, closed, opened)
+        if isinstance(routed, Refusal):
+            self.refuse(envelope, recipient_id, routed, created)
+            return
+        channel = routed.channel
+        self.recorder.log(
+            "channel_resolved",
+            "bus",
+            created,
+            envelope_id=envelope.id,
+            recipient=recipient_id,
+            data={
+                "channel": channel.id,
+                "alternatives": list(routed.alternatives),
+                "named": envelope.channel,
+            },
+        )
+        for check in (self._consent_check, self._handling_check):
+            refusal = check(envelope, sender, recipient, created)
+            if refusal is not None:
+                self.refuse(envelope, recipient_id, refusal, created, channel=channel.id)
+                return
+        translated = translation_for(
+            self.scenario, sender, recipient, channel, envelope.language, kind
+        )
+        if isinstance(translated, Refusal):
+            self.refuse(envelope, recipient_id, translated, created, channel=channel.id)
+            return
+        self.decision(
+            envelope,
+            recipient_id,
+            created,
+            "language",
+            "native" if translated is None else "translate",
+            data=(
+                {}
+                if translated is None
+                else {
+                    "pool": translated.pool.id,
+                    "side": translated.side,
+                    "target": translated.target,
+                }
+            ),
+        )
+        context = DeliveryContext(key, sender, recipient, channel.id, kind)
+        if self._lost(envelope, recipient_id, channel, context, created):
+            return
+        rule = channel.rule_for(kind, envelope.priority.level, recipient.country)
+        base = rule.distribution.sample(uniform(self.seed, "latency", key.draw_key))
+        factors = self.state.disruptions.latency_factors(context)
+        latency = base
+        for _, factor in factors:
+            latency = round(latency * factor)
+        pending = PendingDelivery(
+            key=key,
+            envelope=envelope,
+            sender=sender,
+            recipient=recipient,
+            channel=channel,
+            submitted_us=self.now,
+            created_seq=created,
+            latency_us=latency,
+            translation=translated,
+            certified=rule.certified and translated is not None,
+            delays={"channel_latency": latency},
+        )
+        self.state.pending[key] = pending
+        if translated is not None and translated.side == "sender":
+            self.decision(
+                envelope, recipient_id, created, "latency", "drawn",
+                added_us=latency, data={"base_us": base, "factors": [[name, f] for name, f in factors], "after": "translation"},
+            )  # fmt: skip
+            self.enqueue(pending, translated)
+            return
+        pending.due_us = self.now + latency
+        pending.stage = "transit" if translated is None else "to_translation"
+        seq = self.decision(
+            envelope, recipient_id, created, "latency", "drawn",
+            added_us=latency, due_us=pending.due_us, data={"base_us": base, "factors": [[name, f] for name, f in factors]},
+        )  # fmt: skip
+        pending.agenda_key = (seq, 0)
+        self.state.agenda.push(
+            pending.due_us,
+            pending.agenda_key,
+            DeliveryDue(key) if translated is None else TranslationArrival(key),
+        )
+
+    def _consent_check(
+        self, envelope: Envelope, sender: Agency, recipient: Agency, created: int
+    ) -> Refusal | None:
+        persons = envelope.personal_data()
+        if not persons or sender.id == recipient.id:
+            return None
+        for person in persons:
+            refused = self.state.registry.consents.refusal(person, envelope.risk_to_life, recipient)
+            if refused is not None:
+                detail, explanation = refused
+                return Refusal("consent", "consent_missing", detail, hint=explanation)
+        self.decision(
+            envelope, recipient.id, created, "consent", "pass", data={"persons": len(persons)}
+        )
+        return None
+
+    def _handling_check(
+        self, envelope: Envelope, sender: Agency, recipient: Agency, created: int
+    ) -> Refusal | None:
+        if not envelope.derived_from:
+            return None
+        restricted = self.state.registry.restricted
+        for source in envelope.derived_from:
+            parties = restricted.get(source)
+            if parties is not None and recipient.id not in parties:
+                return Refusal(
+                    "handling",
+                    "handling_violation",
+                    f"{source} is H2 (no dissemination without the provider's permission) "
+                    f"and {recipient.id} was not a party to it",
+                )
+        self.decision(envelope, recipient.id, created, "handling", "pass")
+        return None
+
+    def _lost(
+        self,
+        envelope: Envelope,
+        recipient: str,
+        channel: Channel,
+        context: DeliveryContext,
+        created: int,
+    ) -> bool:
+        disruption = self.state.disruptions.losing(context)
+        if disruption is not None:
+            self.log_effect(disruption.id, context.key, "lost")
+            self.drop(envelope, recipient, created, "loss", disruption.id)
+            return True
+        if channel.loss > 0:
+            if uniform(self.seed, "loss", context.key.draw_key) < channel.loss:
+                self.drop(envelope, recipient, created, "loss", None)
+                return True
+            self.decision(envelope, recipient, created, "loss", "pass", data={"p": channel.loss})
+        return False
+
+    # -- translation --------------------------------------------------------------------
+
+    def enqueue(self, pending: PendingDelivery, translation: Translation) -> None:
+        """A delivery reaches its pool: machine-translated at once if the queue is too long,
+        else queued (FIFO) and started when a translator is free."""
+        pool = translation.pool
+        state = self.state.pools[pool.id]
+        if pool.machine_after is not None and len(state.waiting) >= pool.machine_after:
+            pending.machine = True
+            self.decision(
+                pending.envelope, pending.recipient.id, pending.created_seq, "translation",
+                "machine", data={"pool": pool.id, "waiting": len(state.waiting)},
+            )  # fmt: skip
+            self._translated(pending, translation)
+            return
+        pending.stage = "translation_wait"
+        pending.queued_us = self.now
+        ahead = state.wait(pending.key)
+        self.recorder.log(
+            "translation_queued",
+            "bus",
+            pending.created_seq,
+            envelope_id=pending.envelope.id,
+            recipient=pending.recipient.id,
+            pool_id=pool.id,
+            data={"position": ahead, "certified": pending.certified},
+        )
+        self.start_jobs(state)
+
+    def start_jobs(self, state: PoolState) -> None:
+        """Give waiting jobs to free translators, in queue order."""
+        while (key := state.next_waiting()) is not None:
+            pending = self.state.pending[key]
+            distribution = (
+                state.pool.certified
+                if pending.certified and state.pool.certified
+                else state.pool.service
+            )
+            service = distribution.sample(uniform(self.seed, "translation_service", key.draw_key))
+            finish = self.now + service
+            state.serving[key] = finish
+            pending.stage = "translation_service"
+            pending.delays["translation_wait"] = self.now - pending.queued_us
+            pending.delays["translation_service"] = service
+            seq = self.recorder.log(
+                "translation_started",
+                "bus",
+                pending.created_seq,
+                envelope_id=pending.envelope.id,
+                recipient=pending.recipient.id,
+                pool_id=state.pool.id,
+                data={
+                    "wait_us": self.now - pending.queued_us,
+                    "service_us": service,
+                    "finish_us": finish,
+                },
+            )
+            pending.agenda_key = (seq, 0)
+            self.state.agenda.push(finish, pending.agenda_key, TranslationDone(key))
+
+    def arrive(self, key: DeliveryKey) -> None:
+        """A delivery reaches the recipient-side translators."""
+        pending = self.state.pending[key]
+        if pending.translation is not None:
+            self.enqueue(pending, pending.translation)
+
+    def translation_done(self, key: DeliveryKey) -> None:
+        """A translator finishes: the delivery moves on, the next job starts."""
+        pending = self.state.pending[key]
+        translation = pending.translation
+        if translation is None:
+            return
+        state = self.state.pools[translation.pool.id]
+        del state.serving[key]
+        self._translated(pending, translation)
+        self.start_jobs(state)
+
+    def _translated(self, pending: PendingDelivery, translation: Translation) -> None:
+        due_now = translation.side != "sender"
+        pending.due_us = self.now if due_now else self.now + pending.latency_us
+        if not due_now:
+            pending.stage = "transit"
+        seq = self.recorder.log(
+            "translation_finished",
+            "bus",
+            pending.created_seq,
+            envelope_id=pending.envelope.id,
+            recipient=pending.recipient.id,
+            pool_id=translation.pool.id,
+            data={
+                "next": "due" if due_now else "transit",
+                "due_us": pending.due_us,
+                "machine": pending.machine,
+            },
+        )
+        if not pending.machine:
+            self.decision(
+                pending.envelope,
+                pending.recipient.id,
+                pending.created_seq,
+                "translation",
+                "translated",
+                added_us=pending.delays.get("translation_wait", 0)
+                + pending.delays.get("translation_service", 0),
+                data={
+                    "pool": translation.pool.id,
+                    "certified": pending.certified,
+                    "target": translation.target,
+                },
+            )
+        if due_now:
+            self.due(pending.key)
+        else:
+            pending.agenda_key = (seq, 0)
+            self.state.agenda.push(pending.due_us, pending.agenda_key, DeliveryDue(pending.key))
+
+    # -- at due time ----------------------------------------------------------------------
+
+    def due(self, key: DeliveryKey) -> None:
+        """A delivery falls due: outages, cuts and partitions, then delivery."""
+        pending = self.state.pending[key]
+        context = DeliveryContext(
+            key, pending.sender, pending.recipient, pending.channel.id, pending.envelope.body.kind()
+        )
+        holding = self.state.disruptions.holding(context)
+        if holding is None:
+            self._deliver(pending)
+            return
+        disruption = holding.disruption
+        mode = disruption.attributes.get("mode", "store_and_forward")
+        self.log_effect(disruption.id, key, mode)
+        envelope, recipient = pending.envelope, pending.recipient.id
+        if mode == "store_and_forward":
+            pending.stage = "held"
+            pending.held_since = self.now
+            holding.held.append(key)
+            self.decision(
+                envelope, recipient, pending.created_seq, "disruption", "held",
+                disruption_id=disruption.id, data={"type": disruption.type},
+            )  # fmt: skip
+            self.recorder.log(
+                "delivery_held",
+                "bus",
+                pending.created_seq,
+                envelope_id=envelope.id,
+                recipient=recipient,
+                disruption_id=disruption.id,
+                data={"type": disruption.type},
+            )
+        elif mode == "black_hole":
+            del self.state.pending[key]
+            self.drop(envelope, recipient, pending.created_seq, "disruption", disruption.id)
+        else:
+            del self.state.pending[key]
+            reason = "recipient_offline" if disruption.type == "outage" else "link_down"
+            refusal = Refusal(
+                "disruption",
+                reason,
+                f"{disruption.id}: {disruption.description or disruption.type}",
+            )
+            self.refuse(
+                envelope, recipient, refusal, pending.created_seq, disruption.id, pending.channel.id
+            )
+
+    def release(self, holding: DisruptionState, cause: int) -> None:
+        """A healed disruption lets the deliveries it held fall due again, in order."""
+        disruption_id = holding.disruption.id
+        held, holding.held = holding.held, []
+        for key in held:
+            pending = self.state.pending[key]
+            held_for = self.now - pending.held_since
+            pending.delays["outage_hold"] = pending.delays.get("outage_hold", 0) + held_for
+            self.decision(
+                pending.envelope, pending.recipient.id, cause, "disruption", "released",
+                added_us=held_for, disruption_id=disruption_id,
+            )  # fmt: skip
+            self.recorder.log(
+                "delivery_released",
+                "bus",
+                cause,
+                envelope_id=pending.envelope.id,
+                recipient=pending.recipient.id,
+                disruption_id=disruption_id,
+                data={"held_us": held_for},
+            )
+            pending.stage = "transit"
+            self.due(key)
+
+    def _deliver(self, pending: PendingDelivery) -> None:
+        del self.state.pending[pending.key]
+        self.decision(
+            pending.envelope, pending.recipient.id, pending.created_seq, "delivery", "delivered"
+        )
+        self._emit(pending.envelope, delivered_record(pending, self.now), pending.created_seq)
+
+    def _emit(self, envelope: Envelope, delivery: Delivery, cause: int) -> None:
+        seq = self.recorder.log(
+            "delivered",
+            "bus",
+            cause,
+            envelope_id=envelope.id,
+            recipient=delivery.recipient,
+            data={
+                "delivery": msgspec.to_builtins(delivery),
+                "kind": envelope.body.kind(),
+                "sender": envelope.sender,
+            },
+        )
+        self.state.registry.delivered[DeliveryKey(envelope.id, delivery.recipient)] = seq
+        self.deliver_output(Delivered(delivery.recipient, delivery, envelope, seq))
+
+    # -- endings ------------------------------------------------------------------------
+
+    def refuse(
+        self,
+        envelope: Envelope,
+        recipient: str,
+        refusal: Refusal,
+        created: int,
+        disruption_id: str | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """Refuse a delivery and nack it to its sender."""
+        self.decision(
+            envelope, recipient, created, refusal.stage, "rejected",
+            reason=refusal.reason, data={"detail": refusal.detail}, disruption_id=disruption_id,
+        )  # fmt: skip
+        seq = self.recorder.log(
+            "rejected",
+            "bus",
+            created,
+            envelope_id=envelope.id,
+            recipient=recipient,
+            disruption_id=disruption_id,
+            data={
+                "reason": refusal.reason,
+                "detail": refusal.detail,
+                "redirect_to": refusal.redirect_to,
+                "hint": refusal.hint,
+                "stage": refusal.stage,
+                "channel": channel,
+                "kind": envelope.body.kind(),
+                "sender": envelope.sender,
+            },
+        )
+        self._nack(envelope, recipient, refusal, seq)
+
+    def drop(
+        self,
+        envelope: Envelope,
+        recipient: str,
+        created: int,
+        stage: str,
+        disruption_id: str | None,
+    ) -> None:
+        """A delivery is lost without a trace for its sender."""
+        self.decision(envelope, recipient, created, stage, "dropped", disruption_id=disruption_id)
+        self.recorder.log(
+            "dropped",
+            "bus",
+            created,
+            envelope_id=envelope.id,
+            recipient=recipient,
+            disruption_id=disruption_id,
+            data={"stage": stage, "kind": envelope.body.kind(), "sender": envelope.sender},
+        )
+
+    def _nack(self, refused: Envelope, recipient: str, refusal: Refusal, cause_seq: int) -> None:
+        nack = nack_for(
+            self.exercise_id,
+            refused,
+            recipient,
+            refusal,
+            exercise_datetime(self.scenario, self.now),
+        )
+        self._enter(nack, hashlib.sha256(canonical_bytes(nack)).digest(), "bus", cause_seq, {})
+
+    # -- records ------------------------------------------------------------------------
+
+    def decision(
+        self,
+        envelope: Envelope,
+        recipient: str,
+        cause: int,
+        stage: str,
+        outcome: str,
+        *,
+        reason: str | None = None,
+        added_us: int = 0,
+        due_us: int | None = None,
+        data: dict[str, Any] | None = None,
+        disruption_id: str | None = None,
+    ) -> int:
+        """Log one barrier decision: its stage, outcome, reason and added delay."""
+        body: dict[str, Any] = {
+            "stage": stage,
+            "outcome": outcome,
+            "reason": reason,
+            "added_us": added_us,
+            "due_us": due_us,
+        }
+        if data:
+            body.update(data)
+        return self.recorder.log(
+            "barrier_decision",
+            "bus",
+            cause,
+            envelope_id=envelope.id,
+            recipient=recipient,
+            disruption_id=disruption_id,
+            data=body,
+        )
+
+    def log_effect(
+        self,
+        disruption_id: str,
+        key: DeliveryKey | None,
+        effect: str,
+        *,
+        cause: int | None = None,
+        pool_id: str | None = None,
+        **data: Any,
+    ) -> int:
+        """Log what a disruption did to a delivery, a pool or the channels."""
+        return self.recorder.log(
+            "disruption_effect",
+            "bus",
+            cause,
+            envelope_id=key.envelope_id if key else None,
+            recipient=key.recipient if key else None,
+            disruption_id=disruption_id,
+            pool_id=pool_id,
+            data={"effect": effect, **data},
+        )
