@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 import msgspec
 
@@ -28,15 +28,15 @@ from trafsim_bus.core.agenda import (
     InjectDue,
     InjectFire,
     JumpDue,
-    Key,
     SendDue,
     TranslationArrival,
     TranslationDone,
     WakeDue,
 )
-from trafsim_bus.core.composer import compose, exercise_datetime
+from trafsim_bus.core.background import BackgroundTraffic
 from trafsim_bus.core.control import Controls
 from trafsim_bus.core.deliveries import DeliveryKey
+from trafsim_bus.core.disruption_events import DisruptionEvents
 from trafsim_bus.core.disruptions import DisruptionState
 from trafsim_bus.core.ids import exercise_id_for
 from trafsim_bus.core.inputs import ControlInput, Input, TeamRead, TeamSubmission
@@ -52,13 +52,11 @@ from trafsim_bus.core.outputs import (
 from trafsim_bus.core.participants import Action, Participant, Send, Wake
 from trafsim_bus.core.pipeline import Pipeline
 from trafsim_bus.core.recorder import Recorder
-from trafsim_bus.core.rng import exponential, uniform
 from trafsim_bus.core.snapshot import snapshot
-from trafsim_bus.core.state import BackgroundNext, BusState, ScheduledSend, ScheduledWake
+from trafsim_bus.core.state import BusState, ScheduledSend, ScheduledWake
 from trafsim_bus.errors import ExerciseClosedError, UnknownMessageError
 from trafsim_bus.log.records import LOG_FORMAT_VERSION, Origin, Record
 from trafsim_bus.scenario.model import Scenario
-from trafsim_bus.timebase import HOUR
 
 
 class Bus:
@@ -110,6 +108,10 @@ class Bus:
             newest=registry.newest,
             envelope_of=registry.envelopes.__getitem__,
             submit=self._submit_for_msel,
+        )
+        self.disruptions = DisruptionEvents(self.state, self.recorder, self.pipeline)
+        self.background = BackgroundTraffic(
+            scenario, self.state, self.pipeline, seed=self.seed, exercise_id=self.exercise_id
         )
         self.controls = Controls(self)
 
@@ -179,11 +181,11 @@ class Bus:
                 play_us=jump.at_play_us,
             )
         for disruption in scenario.disruptions:
-            self.schedule_disruption(DisruptionState(disruption, "scenario"), (0, next(keys)))
+            self.disruptions.schedule(DisruptionState(disruption, "scenario"), (0, next(keys)))
         for inject in scenario.injects:
             self.msel.schedule(inject, "scenario", (0, next(keys)))
         for index in range(len(scenario.background)):
-            self._schedule_background(index, 0, 0, (0, next(keys)))
+            self.background.schedule(index, 0, 0, (0, next(keys)))
 
     def next_time(self) -> int | None:
         """When the next event is due, or None when nothing is due before ENDEX."""
@@ -223,7 +225,7 @@ class Bus:
         """ENDEX: heal what is still in force (releasing nothing), skip `after` injects
         still waiting, and seal the log."""
         for disruption_id in list(self.state.disruptions.active):
-            self.heal_disruption(disruption_id, origin=origin, cause=cause, at_endex=True)
+            self.disruptions.heal(disruption_id, origin=origin, cause=cause, at_endex=True)
         self.msel.finish()
         self.recorder.log(
             "exercise_ended", origin, cause, data={"records": self.recorder.next_seq + 1}
@@ -253,9 +255,9 @@ class Bus:
             case DeliveryDue(key):
                 self.pipeline.due(key)
             case TranslationArrival(key):
-                self.pipeline.arrive(key)
+                self.pipeline.translator.arrive(key)
             case TranslationDone(key):
-                self.pipeline.translation_done(key)
+                self.pipeline.translator.translation_done(key)
             case WakeDue(seq):
                 self._wake(seq)
             case SendDue(seq):
@@ -273,11 +275,11 @@ class Bus:
             case InjectFire() as fire:
                 self.msel.on_fire(fire, entry)
             case DisruptionStart(disruption_id):
-                self.start_disruption(disruption_id, origin="scenario", cause=None)
+                self.disruptions.start(disruption_id, origin="scenario", cause=None)
             case DisruptionEnd(disruption_id):
-                self.heal_disruption(disruption_id, origin="scenario", cause=None)
+                self.disruptions.heal(disruption_id, origin="scenario", cause=None)
             case BackgroundDue() as due:
-                self._background(due, entry)
+                self.background.on_due(due, entry)
 
     def _is_live(self, entry: Entry) -> bool:
         """Whether an agenda entry still stands: the state still holds it under its key
@@ -506,154 +508,12 @@ class Bus:
     ) -> Submission:
         return self.pipeline.submit(envelope, origin=origin, as_agency=sender, cause_seq=cause)
 
-    # -- background traffic -------------------------------------------------------------
-
-    def _background(self, due: BackgroundDue, entry: Entry) -> None:
-        stream = self.scenario.background[due.stream]
-        play_us = entry.play_us or 0
-        envelope = compose(
-            self.exercise_id,
-            uuid5(self.exercise_id, f"background:{stream.id}:{due.i}"),
-            sender=stream.sender,
-            recipients=stream.recipients,
-            channel=stream.channel,
-            body=stream.body,
-            fields=dict(stream.envelope),
-            created_at=exercise_datetime(self.scenario, self.clock.now),
-        )
-        result = self.pipeline.submit(
-            envelope,
-            origin="background",
-            as_agency=stream.sender,
-            extra={"background": {"stream": stream.id, "i": due.i, "play_us": play_us}},
-        )
-        self._schedule_background(due.stream, due.i + 1, play_us, (result.seq, 0))
-
-    def _schedule_background(self, index: int, i: int, after_play_us: int, key: Key) -> None:
-        upcoming = next_background(self.scenario, self.seed, index, i, after_play_us, key)
-        if upcoming is None:
-            self.state.background.pop(index, None)
-            return
-        self.state.background[index] = upcoming
-        self.state.agenda.push(
-            self.clock.play_to_exercise(upcoming.play_us),
-            upcoming.key,
-            BackgroundDue(index, i),
-            play_us=upcoming.play_us,
-        )
-
-    # -- disruptions ----------------------------------------------------------------------
-
-    def schedule_disruption(self, state: DisruptionState, key: Key) -> None:
-        """Put a disruption on the agenda at its time of play (it must have one)."""
-        disruption = state.disruption
-        self.state.disruptions.scheduled[disruption.id] = state
-        state.start_key = key
-        start = disruption.start_play_us
-        if start is not None:
-            self.state.agenda.push(
-                self.clock.play_to_exercise(start),
-                key,
-                DisruptionStart(disruption.id),
-                play_us=start,
-            )
-
-    def start_disruption(self, disruption_id: str, *, origin: Origin, cause: int | None) -> None:
-        """A disruption comes into force now."""
-        state = self.state.disruptions.start(disruption_id, self.clock.now)
-        disruption = state.disruption
-        seq = self.recorder.log(
-            "disruption_started",
-            origin,
-            cause,
-            disruption_id=disruption.id,
-            data={
-                "type": disruption.type,
-                "attributes": dict(disruption.attributes),
-                "probability": disruption.probability,
-                "end_us": state.end_us,
-            },
-        )
-        if state.end_us is not None:
-            state.end_key = (seq, 0)
-            self.state.agenda.push(state.end_us, state.end_key, DisruptionEnd(disruption.id))
-        if disruption.type == "translator_capacity":
-            self.set_capacity(state, seq)
-        elif disruption.type in ("channel_open", "channel_close"):
-            channels = sorted(disruption.target.channels or ())
-            self.pipeline.log_effect(
-                disruption.id, None, disruption.type, channels=channels, cause=seq
-            )
-
-    def heal_disruption(
-        self, disruption_id: str, *, origin: Origin, cause: int | None, at_endex: bool = False
-    ) -> None:
-        """A disruption ends now: what it held falls due again (not at ENDEX: then held
-        deliveries stay pending)."""
-        state = self.state.disruptions.heal(disruption_id)
-        if at_endex:
-            self.recorder.log(
-                "disruption_healed",
-                origin,
-                cause,
-                disruption_id=disruption_id,
-                data={"at_endex": True, "released": 0, "still_held": len(state.held)},
-            )
-            return
-        seq = self.recorder.log(
-            "disruption_healed",
-            origin,
-            cause,
-            disruption_id=disruption_id,
-            data={
-                "at_endex": False,
-                "released": len(state.held),
-                "started": state.start_us is not None,
-            },
-        )
-        if state.start_us is None:
-            return
-        if state.disruption.type == "translator_capacity":
-            self.set_capacity(state, seq)
-        self.pipeline.release(state, seq)
-
-    def set_capacity(self, state: DisruptionState, cause: int) -> None:
-        """Give each pool the disruption targets the capacity now in force: that of the
-        latest-started capacity disruption still active, else its own."""
-        for pool_id in sorted(state.disruption.target.pools or ()):
-            pool = self.state.pools[pool_id]
-            forced = self.state.disruptions.servers_for(pool_id)
-            pool.servers = pool.pool.servers if forced is None else forced
-            self.pipeline.log_effect(
-                state.disruption.id,
-                None,
-                "capacity",
-                pool_id=pool_id,
-                servers=pool.servers,
-                cause=cause,
-            )
-            self.pipeline.start_jobs(pool)
-
     # -- the whole state, for tests and restore -------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """Everything restore must rebuild, as plain data (live agenda entries only)."""
         live = [entry for entry in self.state.agenda.entries() if self._is_live(entry)]
         return snapshot(self.state, live, self.recorder.next_seq)
-
-
-def next_background(
-    scenario: Scenario, seed: int, index: int, i: int, after_play_us: int, key: Key
-) -> BackgroundNext | None:
-    """The i-th message of a background stream (Poisson arrivals, counter-based draws),
-    or None when it would fall at or after the end of play."""
-    stream = scenario.background[index]
-    u = uniform(seed, f"background:{stream.id}", str(i))
-    gap = round(exponential(u, stream.rate_per_hour) * HOUR)
-    play_us = after_play_us + max(gap, 1)
-    if play_us >= scenario.play_us:
-        return None
-    return BackgroundNext(i, play_us, key)
 
 
 def _input_data(data: bytes, agency: str) -> dict[str, Any]:

@@ -350,10 +350,10 @@ class Controls:
             case Patch(id=disruption_id):
                 self._patch(disruption_id, plan, seq)
             case Heal(id=disruption_id):
-                bus.heal_disruption(disruption_id, origin="controller", cause=seq)
+                bus.disruptions.heal(disruption_id, origin="controller", cause=seq)
             case HealAll():
                 for disruption_id in list(bus.state.disruptions.active):
-                    bus.heal_disruption(disruption_id, origin="controller", cause=seq)
+                    bus.disruptions.heal(disruption_id, origin="controller", cause=seq)
 
     def _clock_changed(self, action: str, seq: int, **extra: int) -> None:
         clock = self.bus.clock
@@ -376,9 +376,9 @@ class Controls:
         state = DisruptionState(disruption, "controller")
         if disruption.start_play_us is None:
             self.bus.state.disruptions.scheduled[disruption.id] = state
-            self.bus.start_disruption(disruption.id, origin="controller", cause=seq)
+            self.bus.disruptions.start(disruption.id, origin="controller", cause=seq)
         else:
-            self.bus.schedule_disruption(state, (seq, 0))
+            self.bus.disruptions.schedule(state, (seq, 0))
 
     def _patch(self, disruption_id: str, plan: Plan, seq: int) -> None:
         disruptions = self.bus.state.disruptions
@@ -392,7 +392,7 @@ class Controls:
             state.end_key = (seq, 0)
             self.bus.state.agenda.push(plan.end_us, state.end_key, DisruptionEnd(disruption_id))
         if state.disruption.type == "translator_capacity":
-            self.bus.set_capacity(state, seq)
+            self.bus.disruptions.set_capacity(state, seq)
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from protocols import Delivery, Envelope, canonical_bytes
-from trafsim_bus.core.agenda import DeliveryDue, TranslationArrival, TranslationDone
+from trafsim_bus.core.agenda import DeliveryDue, TranslationArrival
 from trafsim_bus.core.composer import exercise_datetime, nack_for
 from trafsim_bus.core.deliveries import (
     DeliveryKey,
@@ -23,9 +23,10 @@ from trafsim_bus.core.disruptions import DeliveryContext, DisruptionState
 from trafsim_bus.core.outputs import Delivered, Submission
 from trafsim_bus.core.recorder import Recorder
 from trafsim_bus.core.rng import uniform
-from trafsim_bus.core.routing import Refusal, Translation, admit, route, translation_for
+from trafsim_bus.core.routing import Refusal, admit, route, translation_for
 from trafsim_bus.core.state import BusState
-from trafsim_bus.core.translation import PoolState
+from trafsim_bus.core.trail import Trail
+from trafsim_bus.core.translation import Translator
 from trafsim_bus.log.records import Origin
 from trafsim_bus.scenario.model import BUS, Agency, Channel, Scenario
 
@@ -54,6 +55,8 @@ class Pipeline:
         self.exercise_id = exercise_id
         self.deliver_output = deliver
         self.submitted = submitted
+        self.trail = Trail(recorder)
+        self.translator = Translator(state, recorder, self.trail, seed=seed, due=self.due)
 
     @property
     def now(self) -> int:
@@ -188,7 +191,7 @@ class Pipeline:
         if isinstance(translated, Refusal):
             self.refuse(envelope, recipient_id, translated, created, channel=channel.id)
             return
-        self.decision(
+        self.trail.decision(
             envelope,
             recipient_id,
             created,
@@ -228,15 +231,15 @@ class Pipeline:
         )
         self.state.pending[key] = pending
         if translated is not None and translated.side == "sender":
-            self.decision(
+            self.trail.decision(
                 envelope, recipient_id, created, "latency", "drawn",
                 added_us=latency, data={"base_us": base, "factors": [[name, f] for name, f in factors], "after": "translation"},
             )  # fmt: skip
-            self.enqueue(pending, translated)
+            self.translator.enqueue(pending, translated)
             return
         pending.due_us = self.now + latency
         pending.stage = "transit" if translated is None else "to_translation"
-        seq = self.decision(
+        seq = self.trail.decision(
             envelope, recipient_id, created, "latency", "drawn",
             added_us=latency, due_us=pending.due_us, data={"base_us": base, "factors": [[name, f] for name, f in factors]},
         )  # fmt: skip
@@ -258,7 +261,7 @@ class Pipeline:
             if refused is not None:
                 detail, explanation = refused
                 return Refusal("consent", "consent_missing", detail, hint=explanation)
-        self.decision(
+        self.trail.decision(
             envelope, recipient.id, created, "consent", "pass", data={"persons": len(persons)}
         )
         return None
@@ -278,7 +281,7 @@ class Pipeline:
                     f"{source} is H2 (no dissemination without the provider's permission) "
                     f"and {recipient.id} was not a party to it",
                 )
-        self.decision(envelope, recipient.id, created, "handling", "pass")
+        self.trail.decision(envelope, recipient.id, created, "handling", "pass")
         return None
 
     def _lost(
@@ -291,131 +294,17 @@ class Pipeline:
     ) -> bool:
         disruption = self.state.disruptions.losing(context)
         if disruption is not None:
-            self.log_effect(disruption.id, context.key, "lost")
+            self.trail.effect(disruption.id, context.key, "lost")
             self.drop(envelope, recipient, created, "loss", disruption.id)
             return True
         if channel.loss > 0:
             if uniform(self.seed, "loss", context.key.draw_key) < channel.loss:
                 self.drop(envelope, recipient, created, "loss", None)
                 return True
-            self.decision(envelope, recipient, created, "loss", "pass", data={"p": channel.loss})
+            self.trail.decision(
+                envelope, recipient, created, "loss", "pass", data={"p": channel.loss}
+            )
         return False
-
-    # -- translation --------------------------------------------------------------------
-
-    def enqueue(self, pending: PendingDelivery, translation: Translation) -> None:
-        """A delivery reaches its pool: machine-translated at once if the queue is too long,
-        else queued (FIFO) and started when a translator is free."""
-        pool = translation.pool
-        state = self.state.pools[pool.id]
-        if pool.machine_after is not None and len(state.waiting) >= pool.machine_after:
-            pending.machine = True
-            self.decision(
-                pending.envelope, pending.recipient.id, pending.created_seq, "translation",
-                "machine", data={"pool": pool.id, "waiting": len(state.waiting)},
-            )  # fmt: skip
-            self._translated(pending, translation)
-            return
-        pending.stage = "translation_wait"
-        pending.queued_us = self.now
-        ahead = state.wait(pending.key)
-        self.recorder.log(
-            "translation_queued",
-            "bus",
-            pending.created_seq,
-            envelope_id=pending.envelope.id,
-            recipient=pending.recipient.id,
-            pool_id=pool.id,
-            data={"position": ahead, "certified": pending.certified},
-        )
-        self.start_jobs(state)
-
-    def start_jobs(self, state: PoolState) -> None:
-        """Give waiting jobs to free translators, in queue order."""
-        while (key := state.next_waiting()) is not None:
-            pending = self.state.pending[key]
-            distribution = (
-                state.pool.certified
-                if pending.certified and state.pool.certified
-                else state.pool.service
-            )
-            service = distribution.sample(uniform(self.seed, "translation_service", key.draw_key))
-            finish = self.now + service
-            state.serving[key] = finish
-            pending.stage = "translation_service"
-            pending.delays["translation_wait"] = self.now - pending.queued_us
-            pending.delays["translation_service"] = service
-            seq = self.recorder.log(
-                "translation_started",
-                "bus",
-                pending.created_seq,
-                envelope_id=pending.envelope.id,
-                recipient=pending.recipient.id,
-                pool_id=state.pool.id,
-                data={
-                    "wait_us": self.now - pending.queued_us,
-                    "service_us": service,
-                    "finish_us": finish,
-                },
-            )
-            pending.agenda_key = (seq, 0)
-            self.state.agenda.push(finish, pending.agenda_key, TranslationDone(key))
-
-    def arrive(self, key: DeliveryKey) -> None:
-        """A delivery reaches the recipient-side translators."""
-        pending = self.state.pending[key]
-        if pending.translation is not None:
-            self.enqueue(pending, pending.translation)
-
-    def translation_done(self, key: DeliveryKey) -> None:
-        """A translator finishes: the delivery moves on, the next job starts."""
-        pending = self.state.pending[key]
-        translation = pending.translation
-        if translation is None:
-            return
-        state = self.state.pools[translation.pool.id]
-        del state.serving[key]
-        self._translated(pending, translation)
-        self.start_jobs(state)
-
-    def _translated(self, pending: PendingDelivery, translation: Translation) -> None:
-        due_now = translation.side != "sender"
-        pending.due_us = self.now if due_now else self.now + pending.latency_us
-        if not due_now:
-            pending.stage = "transit"
-        seq = self.recorder.log(
-            "translation_finished",
-            "bus",
-            pending.created_seq,
-            envelope_id=pending.envelope.id,
-            recipient=pending.recipient.id,
-            pool_id=translation.pool.id,
-            data={
-                "next": "due" if due_now else "transit",
-                "due_us": pending.due_us,
-                "machine": pending.machine,
-            },
-        )
-        if not pending.machine:
-            self.decision(
-                pending.envelope,
-                pending.recipient.id,
-                pending.created_seq,
-                "translation",
-                "translated",
-                added_us=pending.delays.get("translation_wait", 0)
-                + pending.delays.get("translation_service", 0),
-                data={
-                    "pool": translation.pool.id,
-                    "certified": pending.certified,
-                    "target": translation.target,
-                },
-            )
-        if due_now:
-            self.due(pending.key)
-        else:
-            pending.agenda_key = (seq, 0)
-            self.state.agenda.push(pending.due_us, pending.agenda_key, DeliveryDue(pending.key))
 
     # -- at due time ----------------------------------------------------------------------
 
@@ -431,13 +320,13 @@ class Pipeline:
             return
         disruption = holding.disruption
         mode = disruption.attributes.get("mode", "store_and_forward")
-        self.log_effect(disruption.id, key, mode)
+        self.trail.effect(disruption.id, key, mode)
         envelope, recipient = pending.envelope, pending.recipient.id
         if mode == "store_and_forward":
             pending.stage = "held"
             pending.held_since = self.now
             holding.held.append(key)
-            self.decision(
+            self.trail.decision(
                 envelope, recipient, pending.created_seq, "disruption", "held",
                 disruption_id=disruption.id, data={"type": disruption.type},
             )  # fmt: skip
@@ -473,7 +362,7 @@ class Pipeline:
             pending = self.state.pending[key]
             held_for = self.now - pending.held_since
             pending.delays["outage_hold"] = pending.delays.get("outage_hold", 0) + held_for
-            self.decision(
+            self.trail.decision(
                 pending.envelope, pending.recipient.id, cause, "disruption", "released",
                 added_us=held_for, disruption_id=disruption_id,
             )  # fmt: skip
@@ -491,7 +380,7 @@ class Pipeline:
 
     def _deliver(self, pending: PendingDelivery) -> None:
         del self.state.pending[pending.key]
-        self.decision(
+        self.trail.decision(
             pending.envelope, pending.recipient.id, pending.created_seq, "delivery", "delivered"
         )
         self._emit(pending.envelope, delivered_record(pending, self.now), pending.created_seq)
@@ -524,7 +413,7 @@ class Pipeline:
         channel: str | None = None,
     ) -> None:
         """Refuse a delivery and nack it to its sender."""
-        self.decision(
+        self.trail.decision(
             envelope, recipient, created, refusal.stage, "rejected",
             reason=refusal.reason, data={"detail": refusal.detail}, disruption_id=disruption_id,
         )  # fmt: skip
@@ -557,7 +446,9 @@ class Pipeline:
         disruption_id: str | None,
     ) -> None:
         """A delivery is lost without a trace for its sender."""
-        self.decision(envelope, recipient, created, stage, "dropped", disruption_id=disruption_id)
+        self.trail.decision(
+            envelope, recipient, created, stage, "dropped", disruption_id=disruption_id
+        )
         self.recorder.log(
             "dropped",
             "bus",
@@ -577,61 +468,3 @@ class Pipeline:
             exercise_datetime(self.scenario, self.now),
         )
         self._enter(nack, hashlib.sha256(canonical_bytes(nack)).digest(), "bus", cause_seq, {})
-
-    # -- records ------------------------------------------------------------------------
-
-    def decision(
-        self,
-        envelope: Envelope,
-        recipient: str,
-        cause: int,
-        stage: str,
-        outcome: str,
-        *,
-        reason: str | None = None,
-        added_us: int = 0,
-        due_us: int | None = None,
-        data: dict[str, Any] | None = None,
-        disruption_id: str | None = None,
-    ) -> int:
-        """Log one barrier decision: its stage, outcome, reason and added delay."""
-        body: dict[str, Any] = {
-            "stage": stage,
-            "outcome": outcome,
-            "reason": reason,
-            "added_us": added_us,
-            "due_us": due_us,
-        }
-        if data:
-            body.update(data)
-        return self.recorder.log(
-            "barrier_decision",
-            "bus",
-            cause,
-            envelope_id=envelope.id,
-            recipient=recipient,
-            disruption_id=disruption_id,
-            data=body,
-        )
-
-    def log_effect(
-        self,
-        disruption_id: str,
-        key: DeliveryKey | None,
-        effect: str,
-        *,
-        cause: int | None = None,
-        pool_id: str | None = None,
-        **data: Any,
-    ) -> int:
-        """Log what a disruption did to a delivery, a pool or the channels."""
-        return self.recorder.log(
-            "disruption_effect",
-            "bus",
-            cause,
-            envelope_id=key.envelope_id if key else None,
-            recipient=key.recipient if key else None,
-            disruption_id=disruption_id,
-            pool_id=pool_id,
-            data={"effect": effect, **data},
-        )
