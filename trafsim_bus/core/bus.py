@@ -407,29 +407,13 @@ class Bus:
         self._to_settle.append(output)
         self.msel.on_event(
             "delivered",
-            Seen(
-                self.clock.now,
-                output.seq,
-                envelope.id,
-                envelope.body.kind(),
-                envelope.sender,
-                (output.recipient,),
-                tuple(envelope.case_refs),
-            ),
+            Seen.of(envelope, self.clock.now, output.seq, output.recipient),
         )
 
     def _submitted(self, envelope: Envelope, seq: int) -> None:
         self.msel.on_event(
             "submitted",
-            Seen(
-                self.clock.now,
-                seq,
-                envelope.id,
-                envelope.body.kind(),
-                envelope.sender,
-                tuple(envelope.recipients),
-                tuple(envelope.case_refs),
-            ),
+            Seen.of(envelope, self.clock.now, seq),
         )
 
     def _settle(self) -> None:

@@ -92,15 +92,7 @@ class Fold:
         state.registry.register(envelope, hashlib.sha256(canonical_bytes(envelope)).digest())
         state.msel.remember(
             "submitted",
-            Seen(
-                record.t_us,
-                record.seq,
-                envelope.id,
-                envelope.body.kind(),
-                envelope.sender,
-                tuple(envelope.recipients),
-                tuple(envelope.case_refs),
-            ),
+            Seen.of(envelope, record.t_us, record.seq),
         )
         background = record.data.get("background")
         if background is not None:
@@ -232,15 +224,7 @@ class Fold:
         envelope = registry.envelopes[key.envelope_id]
         self.state.msel.remember(
             "delivered",
-            Seen(
-                record.t_us,
-                record.seq,
-                envelope.id,
-                envelope.body.kind(),
-                envelope.sender,
-                (key.recipient,),
-                tuple(envelope.case_refs),
-            ),
+            Seen.of(envelope, record.t_us, record.seq, key.recipient),
         )
         player = self._player(key.recipient)
         if player is not None:

@@ -41,6 +41,19 @@ class Seen:
     recipients: tuple[str, ...]
     case_refs: tuple[str, ...]
 
+    @classmethod
+    def of(cls, envelope: Envelope, t_us: int, seq: int, recipient: str | None = None) -> Seen:
+        """An envelope submitted (to all its recipients), or delivered to `recipient`."""
+        return cls(
+            t_us,
+            seq,
+            envelope.id,
+            envelope.body.kind(),
+            envelope.sender,
+            (recipient,) if recipient is not None else tuple(envelope.recipients),
+            tuple(envelope.case_refs),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
