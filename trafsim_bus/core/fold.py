@@ -7,6 +7,7 @@ discarded. A record that does not fit the state before it is a `LogError` naming
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -33,7 +34,7 @@ from trafsim_bus.core.participants import Participant
 from trafsim_bus.core.routing import EXCON_CHANNEL, Translation
 from trafsim_bus.core.state import BusState, ScheduledSend, ScheduledWake
 from trafsim_bus.errors import LogError
-from trafsim_bus.log.records import Record
+from trafsim_bus.log.records import RECORD_KINDS, Record
 from trafsim_bus.scenario.model import Channel, Scenario
 
 _ENVELOPE = msgspec.json.Decoder(Envelope)
@@ -69,11 +70,11 @@ class Fold:
     def apply(self, record: Record) -> None:
         """Fold one record into the state."""
         self.bus.clock.now = record.t_us
-        handler = getattr(self, f"_{record.kind}", None)
+        handler = HANDLERS.get(record.kind)
         if handler is None:
             raise LogError(f"seq {record.seq}: unknown record kind {record.kind!r}")
         try:
-            handler(record)
+            handler(self, record)
         except (KeyError, ValueError, IndexError, msgspec.ValidationError) as exc:
             raise LogError(
                 f"seq {record.seq}: {record.kind} does not fit the state the log describes "
@@ -379,6 +380,12 @@ class Fold:
                     self.state.simcell.add(agency)
                 else:
                     self.state.simcell.discard(agency)
+
+
+HANDLERS: dict[str, Callable[[Fold, Record], None]] = {
+    kind: getattr(Fold, f"_{kind}") for kind in RECORD_KINDS
+}
+"""The handler of each record kind (a kind without one fails at import)."""
 
 
 def _match(record: Record) -> Match:
