@@ -19,6 +19,7 @@ from trafsim_bus.core import Bus, ControlInput, Output, TeamRead, TeamSubmission
 from trafsim_bus.core.restore import restore
 from trafsim_bus.drivers.realtime import ManualClock, RealtimeDriver
 from trafsim_bus.drivers.replay import replay
+from trafsim_bus.errors import ExerciseClosedError
 from trafsim_bus.log.records import Record
 from trafsim_bus.scenario import parse_scenario
 from trafsim_bus.timebase import HOUR
@@ -319,6 +320,9 @@ async def scripted_session(db: Path) -> list[Record]:
     await session.wait(600)
     await session.control(action="end")
     await session.task
+    with pytest.raises(ExerciseClosedError):
+        await session.control(action="pause")
+    await session.wait(60)
     writer.close()
     return read_records(db)
 

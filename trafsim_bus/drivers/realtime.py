@@ -22,7 +22,7 @@ from trafsim_bus.core.actions import End, Jump, Pause, Resume, Skip, Speed, Star
 from trafsim_bus.core.bus import Bus
 from trafsim_bus.core.inputs import ControlInput, Input
 from trafsim_bus.core.outputs import ControlReceipt, Output, ReadReceipt, Submission
-from trafsim_bus.errors import BusError
+from trafsim_bus.errors import BusError, ExerciseClosedError
 from trafsim_bus.log.records import Record
 from trafsim_bus.log.writer import EventLogWriter
 from trafsim_bus.timebase import SECOND
@@ -135,6 +135,7 @@ class RealtimeDriver:
         self.lateness = Lateness()
         self._queue: asyncio.Queue[_Queued] = asyncio.Queue()
         self._stopping = False
+        self._done = False
         self._anchor_wall = 0.0
         self._anchor_play = 0
 
@@ -150,7 +151,8 @@ class RealtimeDriver:
 
     async def sync(self) -> None:
         """Wait until the driver has caught up with the wall clock now."""
-        await self._enqueue(None)
+        if not self._done:
+            await self._enqueue(None)
 
     def stop(self) -> None:
         """Stop after the input in hand (the log stays unsealed, ready for `--resume`)."""
@@ -197,14 +199,23 @@ class RealtimeDriver:
                     self._handle(queued)
                 self._flush()
         finally:
+            self._done = True
             self._flush()
             while not self._queue.empty():
                 pending = self._queue.get_nowait()
                 if not pending.answer.done():
-                    pending.answer.set_exception(BusError("the exercise is no longer running"))
+                    pending.answer.set_exception(
+                        ExerciseClosedError("exercise_ended")
+                        if bus.ended
+                        else BusError("the exercise is not running here: the driver has stopped")
+                    )
         log.info("live_run_stopped", sealed=bus.ended, records=bus.recorder.next_seq)
 
     async def _enqueue(self, item: Input | None) -> Answer | None:
+        if self._done:
+            if self.bus.ended:
+                raise ExerciseClosedError("exercise_ended")
+            raise BusError("the exercise is not running here: the driver has stopped")
         future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Queued(item, future))
         return await future
