@@ -10,6 +10,8 @@ MINUTE: Final = 60 * SECOND
 HOUR: Final = 60 * MINUTE
 DAY: Final = 24 * HOUR
 WEEK: Final = 7 * DAY
+LONGEST_EXERCISE: Final = 520 * WEEK
+"""ENDEX stays within ten years of STARTEX, jumps included (calendar dates stay sane)."""
 
 _UNITS: Final = {"s": SECOND, "min": MINUTE, "h": HOUR, "d": DAY, "w": WEEK}
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|min|h|d|w)$")

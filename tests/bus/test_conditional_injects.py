@@ -176,3 +176,29 @@ def test_the_loader_checks_conditions(table: dict[str, Any], path: str, message:
         parse_scenario(MINI.read_text(encoding="utf-8") + "\n".join(lines) + "\n", "bad.toml")
     assert refused.value.path == path
     assert message in refused.value.message
+
+
+def test_held_after_injects_release_as_the_controller_s_and_skip_at_endex() -> None:
+    """Held past its time and released, an `after` inject is armed and fires at once, as
+    the controller's (origin `controller`); one still held at ENDEX with no event is
+    skipped."""
+    from trafsim_bus.core import Bus, decode_action
+
+    bus = Bus(SCENARIO, live=True)
+    bus.begin()
+
+    def act(**document: Any) -> None:
+        bus.control(decode_action(document), actor="excon-1")
+
+    act(action="start")
+    act(action="hold", inject="c-after")
+    act(action="hold", inject="c-never")
+    bus.advance_to(10 * HOUR)
+    act(action="release", inject="c-after")
+    records = bus.take_records()
+    fired = about(records, "c-after", "inject_fired")
+    assert [(r.origin, r.t_us) for r in fired] == [("controller", 10 * HOUR)]
+    assert [r.origin for r in about(records, "c-after", "inject_armed")] == ["controller"]
+    bus.advance_to(bus.clock.endex_us)
+    (skipped,) = about(bus.take_records(), "c-never", "inject_skipped")
+    assert skipped.data["reason"] == "no_match_by_endex"

@@ -43,7 +43,7 @@ class Exercise:
     def act(self, **document: Any) -> int:
         """A controller's action; its `control_action` seq."""
         try:
-            return self.bus.control(decode_action(document), actor="excon-1").seq
+            return self.bus.control(decode_action(document), actor="excon-1", document=document).seq
         finally:
             self.flush()
 
@@ -86,6 +86,8 @@ BAD = [
     ({"action": "speed", "factor": -1}, "$.factor", "above 0 and at most 10000"),
     ({"action": "jump", "by": "tomorrow"}, "$.by", 'expected a duration like "7d"'),
     ({"action": "jump", "by": "-1d"}, "$.by", "a jump goes forward"),
+    ({"action": "jump", "by": "1000000w"}, "$.by", "more than 520w (ten years)"),
+    ({"action": "retime", "inject": "m01", "at": "D1 20:00"}, "$.inject", "m01 is fired"),
     ({"action": "patch", "id": "d-slow", "probability": 0.5}, "$.id", "d-slow has ended"),
     ({"action": "skip", "to": "D1 10:00"}, "$.to", "is not later than the time of play now"),
     ({"action": "skip", "to": "D9 10:00"}, "$.to", "is after ENDEX"),
@@ -203,8 +205,11 @@ def test_clock_actions_are_logged_with_the_clock_they_leave(exercise: Exercise) 
     assert actions[1].data == {
         "action": "speed",
         "actor": "excon-1",
-        "input": {"action": "speed", "factor": 120.0},
+        "input": {"action": "speed", "factor": 120},
     }
+    exercise.act(action="end")
+    (end,) = [c for c in exercise.kinds("clock_changed") if c.data["action"] == "end"]
+    assert end.data["endex_us"] == end.t_us == exercise.kinds("exercise_ended")[0].t_us
 
 
 def fired(exercise: Exercise, inject: str) -> list[Record]:
@@ -314,3 +319,52 @@ def test_reads_are_logged_once_and_only_for_what_was_delivered(exercise: Exercis
         exercise.bus.read("uz-pgo", UUID(str(envelope_id)))
     exercise.flush()
     assert exercise.records() == before
+
+
+def test_absurdly_nested_actions_are_refused(exercise: Exercise) -> None:
+    """An action nested thousands deep, as bytes or as a document, is refused with a
+    sentence, not a traceback."""
+    deep: Any = 1
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ControlError) as refused:
+        decode_action(
+            b'{"action": "patch", "id": "x", "attributes": {"factor": '
+            + b"[" * 3000
+            + b"]" * 3000
+            + b"}}"
+        )
+    assert refused.value.path == "$"
+    before = exercise.records()
+    with pytest.raises(ControlError):
+        exercise.act(action="patch", id="d-slow", attributes={"factor": deep})
+    assert exercise.records() == before
+
+
+def test_a_team_taking_over_cancels_what_the_playbook_had_scheduled(tmp_path: Path) -> None:
+    """Handed to a team, an agency's scheduled sends and wakes are cancelled, each logged
+    with what it cancels; nothing more goes out in the playbook's name."""
+    live = Exercise(tmp_path / "takeover.db", playbooks=True)
+    live.act(action="start")
+    hour = 1
+    while not live.bus.state.sends:
+        hour += 1
+        live.at(hour)
+    agency = min(send.agency for send in live.bus.state.sends.values())
+    scheduled = {r.seq: r for r in live.kinds("send_scheduled") if r.data["agency"] == agency}
+    pending = {seq for seq, send in live.bus.state.sends.items() if send.agency == agency}
+    live.act(action="assign", agency=agency, played_by="team")
+    cancelled = live.kinds("send_cancelled")
+    assert {r.data["scheduled_seq"] for r in cancelled} == pending
+    assert all(r.envelope_id == scheduled[r.data["scheduled_seq"]].envelope_id for r in cancelled)
+    handed_over = max(r.seq for r in cancelled)
+    live.at(100)
+    assert not [
+        r
+        for r in live.records()
+        if r.seq > handed_over
+        and r.kind == "envelope_submitted"
+        and r.origin == "playbook"
+        and r.data["envelope"]["sender"] == agency
+    ]
+    live.writer.close()

@@ -371,3 +371,41 @@ async def test_a_resumed_exercise_comes_back_paused(tmp_path: Path) -> None:
     await resumed.handle(ControlInput(decode_action({"action": "resume"}), "excon-1"))
     resumed.stop()
     await task
+
+
+class Broken:
+    """A playbook with a bug: it raises on every delivery."""
+
+    agency = "kz-pgo"
+
+    def on_delivery(self, *_: object) -> list[Any]:
+        """Fail."""
+        raise RuntimeError("a playbook bug")
+
+    def on_wake(self, *_: object) -> list[Any]:
+        """Nothing."""
+        return []
+
+
+async def test_a_failure_inside_the_driver_is_answered_not_left_waiting() -> None:
+    """An unexpected error while catching up reaches whoever waits on the input in hand
+    (and ends the driver loudly) instead of leaving them waiting for ever."""
+    scenario = parse_scenario(TWO_OFFICES, "two-offices.toml")
+    bus = Bus(scenario, live=True, players={"kz-pgo": Broken()}, simcell=("kz-pgo",))
+    session = Session(bus)
+    session.task = asyncio.create_task(session.driver.run())
+    await session.control(action="start")
+    await session.control(action="speed", factor=60)
+    await session.submit("kz-police", envelope_bytes(bus, 1, QUESTION))
+    with pytest.raises(RuntimeError, match="a playbook bug"):
+        await session.wait(60)
+    with pytest.raises(RuntimeError, match="a playbook bug"):
+        await session.task
+
+
+async def test_the_manual_clock_forgets_sleepers_it_no_longer_needs(offices: Session) -> None:
+    """Waits the driver gave up on leave nothing behind in the manual clock."""
+    await offices.submit("kz-police", envelope_bytes(offices.bus, 1, DOCUMENT))
+    for _ in range(50):
+        await offices.driver.sync()
+    assert offices.clock.sleeping <= 1

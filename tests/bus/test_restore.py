@@ -16,7 +16,7 @@ from agencies import build_playbooks
 from tests.bus.helpers import mini, played_bus, stress
 from tests.bus.inputs import Inputs
 from trafsim_bus import EventLogWriter, LogError, VirtualDriver, load_scenario, read_records
-from trafsim_bus.core import Bus, Input
+from trafsim_bus.core import Bus, ControlInput, Input, decode_action
 from trafsim_bus.core.restore import agenda_entries, restore
 from trafsim_bus.log.records import Record, canonical
 from trafsim_bus.scenario.model import Scenario
@@ -173,3 +173,34 @@ def test_a_log_that_does_not_hold_together_is_refused() -> None:
     again = msgspec.structs.replace(records[started], seq=records[started].seq + 1)
     with pytest.raises(LogError, match=f"seq {again.seq}: translation_started does not fit"):
         restore([*records[: started + 1], again], build_playbooks)
+
+
+@pytest.mark.parametrize(
+    "moved", [{"action": "jump", "by": "1h"}, {"action": "skip", "to": "D1 09:40"}]
+)
+def test_restored_after_a_skip_or_jump_the_clock_stands_where_it_was_left(
+    moved: dict[str, Any],
+) -> None:
+    """A skip or jump with nothing due in its span leaves no record at its end; a core
+    restored right after it stands there all the same, and takes the next input (handed
+    over with an earlier time) where the live core took it."""
+    scenario = SCENARIOS["mini"]
+    inputs: list[tuple[int, Input]] = [
+        (0, ControlInput(decode_action({"action": "start"}), "excon")),
+        (0, ControlInput(decode_action(moved), "excon")),
+        (1, ControlInput(decode_action({"action": "pause"}), "excon")),
+    ]
+    records, commits = uninterrupted(scenario, 1, inputs, snapshot_at=-1)
+    for cut, handed, _ in commits:
+        if records[cut - 1].kind == "exercise_ended":
+            continue
+        assert records[:cut] + continued(records[:cut], inputs[handed:]) == records
+
+
+def continued(prefix: list[Record], inputs: list[tuple[int, Input]]) -> list[Record]:
+    """The records a core restored from `prefix` writes when handed `inputs`."""
+    bus = restore(prefix, build_playbooks)
+    rest: list[Record] = []
+    VirtualDriver(bus, observer=lambda live: rest.extend(live.take_records())).run(inputs=inputs)
+    rest.extend(bus.take_records())
+    return rest

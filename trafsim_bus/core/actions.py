@@ -162,6 +162,8 @@ def decode_action(document: bytes | dict[str, Any]) -> ControlAction:
         raise ControlError(error.path, error.sentence) from None
     except msgspec.DecodeError as exc:
         raise ControlError("$", f"expected a JSON object: {exc}") from None
+    except RecursionError:
+        raise ControlError("$", "the action is nested too deeply") from None
     return action
 
 

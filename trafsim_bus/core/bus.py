@@ -362,16 +362,20 @@ class Bus:
         self._after_input()
         return ReadReceipt(seq, first=True)
 
-    def control(self, action: ControlAction, *, actor: str) -> ControlReceipt:
+    def control(
+        self, action: ControlAction, *, actor: str, document: dict[str, Any] | None = None
+    ) -> ControlReceipt:
         """A controller's action: checked whole (`ControlError`, nothing logged), then
-        logged `control_action` before its effects."""
+        logged `control_action` before its effects, as `document` (the JSON it came as),
+        else as its own encoding."""
         self._guard()
         plan = self.controls.check(action)
+        given = encode_action(action) if document is None else document
         seq = self.recorder.log(
             "control_action",
             "controller",
             None,
-            data={"action": action_name(action), "actor": actor, "input": encode_action(action)},
+            data={"action": action_name(action), "actor": actor, "input": given},
         )
         self.controls.apply(plan, seq)
         if not self.clock.ended:
@@ -385,8 +389,8 @@ class Bus:
                 return self.submit(data, agency=agency)
             case TeamRead(agency, envelope_id):
                 return self.read(agency, envelope_id)
-            case ControlInput(action, actor):
-                return self.control(action, actor=actor)
+            case ControlInput(action, actor, document):
+                return self.control(action, actor=actor, document=document)
 
     def _guard(self, *, submission: bool = False) -> None:
         if self.clock.ended:

@@ -41,7 +41,12 @@ from trafsim_bus.scenario import raw
 from trafsim_bus.scenario.checks import split_validation
 from trafsim_bus.scenario.loader import Resolver, checks_for
 from trafsim_bus.scenario.model import EXCON, Disruption, Inject
-from trafsim_bus.timebase import format_day_time, parse_day_time, parse_duration
+from trafsim_bus.timebase import (
+    LONGEST_EXERCISE,
+    format_day_time,
+    parse_day_time,
+    parse_duration,
+)
 
 if TYPE_CHECKING:
     from trafsim_bus.core.bus import Bus
@@ -80,6 +85,12 @@ class Controls:
 
     def check(self, action: ControlAction) -> Plan:
         """The plan of a valid action; `ControlError` for anything else."""
+        try:
+            return self._check(action)
+        except RecursionError:
+            raise ControlError("$", "the action is nested too deeply") from None
+
+    def _check(self, action: ControlAction) -> Plan:
         if not self.bus.clock.started and isinstance(action, NOT_BEFORE_START):
             raise ControlError("$.action", "the exercise has not started: start it first")
         if isinstance(action, CLOCK_ACTIONS):
@@ -118,7 +129,14 @@ class Controls:
                     )
                 return Plan(action, play_us=play)
             case Jump(by=by):
-                return Plan(action, by_us=self._jump_duration(by))
+                by_us = self._jump_duration(by)
+                if clock.endex_us + by_us > LONGEST_EXERCISE:
+                    raise ControlError(
+                        "$.by",
+                        f"a jump of {by!r} would put ENDEX more than 520w (ten years) "
+                        "after STARTEX",
+                    )
+                return Plan(action, by_us=by_us)
         return Plan(action)
 
     def _check_inject(self, action: InjectAction) -> Plan:
@@ -174,12 +192,13 @@ class Controls:
 
     def _check_retime(self, action: Retime, inject_id: str, at: str) -> Plan:
         state = self._inject("$.inject", inject_id)
-        unless_armed = state.status == "armed" and state.inject.unless is not None
-        if state.status not in ("pending", "held") and not unless_armed:
-            raise ControlError(
-                "$.inject",
-                f"{inject_id} is {state.status}: only a pending or held inject can be retimed",
+        if not state.due_expected:
+            why = (
+                "it waits for its event now"
+                if state.inject.after is not None and "armed" in (state.status, state.held_from)
+                else "only a pending or held inject can be retimed"
             )
+            raise ControlError("$.inject", f"{inject_id} is {state.status}: {why}")
         play = self._play_time("$.at", at)
         if play < self.bus.clock.play_now:
             raise ControlError("$.at", f"{at!r} is in the past (the time of play is {self._now()})")
@@ -281,11 +300,36 @@ class Controls:
         elif isinstance(action, DISRUPTION_ACTIONS):
             self._apply_disruption(action, plan, seq)
         elif isinstance(action, Assign):
-            simcell = self.bus.state.simcell
-            if action.played_by == "simcell":
-                simcell.add(action.agency)
-            else:
-                simcell.discard(action.agency)
+            self._assign(action, seq)
+
+    def _assign(self, action: Assign, seq: int) -> None:
+        """Hand the agency over. To a team: what its playbook had scheduled (sends in its
+        outbox, wakes) is cancelled, each logged; the team decides from now on."""
+        state = self.bus.state
+        if action.played_by == "simcell":
+            state.simcell.add(action.agency)
+            return
+        state.simcell.discard(action.agency)
+        recorder = self.bus.recorder
+        for scheduled, send in sorted(state.sends.items()):
+            if send.agency == action.agency:
+                del state.sends[scheduled]
+                recorder.log(
+                    "send_cancelled",
+                    "controller",
+                    seq,
+                    envelope_id=send.envelope.id,
+                    data={"agency": send.agency, "scheduled_seq": scheduled},
+                )
+        for scheduled, wake in sorted(state.wakes.items()):
+            if wake.agency == action.agency:
+                del state.wakes[scheduled]
+                recorder.log(
+                    "wake_cancelled",
+                    "controller",
+                    seq,
+                    data={"agency": wake.agency, "token": wake.token, "scheduled_seq": scheduled},
+                )
 
     def _apply_clock(self, action: ClockAction, plan: Plan, seq: int) -> None:
         bus = self.bus
@@ -319,7 +363,7 @@ class Controls:
                 )
                 bus.run_until(at_us + plan.by_us)
             case End():
-                self._clock_changed("end", seq)
+                self._clock_changed("end", seq, endex_us=clock.now)
                 bus.finish(origin="controller", cause=seq)
 
     def _apply_inject(self, action: InjectAction, plan: Plan, seq: int) -> None:
@@ -367,7 +411,7 @@ class Controls:
                 "speed": clock.speed,
                 "paused": clock.paused,
                 "started": clock.started,
-                "endex_us": clock.endex_us,
+                "endex_us": extra.pop("endex_us", clock.endex_us),
                 **extra,
             },
         )

@@ -59,6 +59,8 @@ class Fold:
     bus: Bus
     drafts: dict[DeliveryKey, _Draft] = field(default_factory=dict)
     streams: dict[str, int] = field(default_factory=dict)
+    standing_us: int = 0
+    """Where a controller's skip or jump left the clock (it may have met no event)."""
 
     def __post_init__(self) -> None:
         self.streams = {stream.id: i for i, stream in enumerate(self.bus.scenario.background)}
@@ -259,6 +261,12 @@ class Fold:
         if player is not None:
             player.on_wake(wake.token, record.t_us)
 
+    def _send_cancelled(self, record: Record) -> None:
+        del self.state.sends[int(record.data["scheduled_seq"])]
+
+    def _wake_cancelled(self, record: Record) -> None:
+        del self.state.wakes[int(record.data["scheduled_seq"])]
+
     def _send_scheduled(self, record: Record) -> None:
         data = record.data
         envelope = _ENVELOPE.decode(msgspec.json.encode(data["envelope"]))
@@ -276,10 +284,14 @@ class Fold:
         clock.speed = float(data["speed"])
         if data["action"] == "jump":
             clock.add_jump(int(data["by_us"]))
+        elif data["action"] == "skip":
+            self.standing_us = max(self.standing_us, clock.play_to_exercise(int(data["play_us"])))
 
     def _clock_jump(self, record: Record) -> None:
         if record.origin == "scenario":
             self.state.jumps_taken += 1
+        else:
+            self.standing_us = max(self.standing_us, int(record.data["to_us"]))
 
     def _exercise_ended(self, record: Record) -> None:
         del record
@@ -333,6 +345,7 @@ class Fold:
     def _inject_skipped(self, record: Record) -> None:
         state = self.state.msel.injects[record.data["inject_id"]]
         state.status = "skipped"
+        state.held_from = None
         if record.data["reason"] == "unless_matched":
             state.match = _match(record)
 
@@ -349,6 +362,7 @@ class Fold:
                 state = msel.injects[inject_id]
                 state.status = state.held_from or "pending"
                 state.held_from = None
+                state.released = True
             case Retime(inject=inject_id):
                 state = msel.injects[inject_id]
                 state.due_play_us = bus.controls.check(action).play_us

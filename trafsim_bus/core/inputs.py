@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from trafsim_bus.core.actions import ControlAction
@@ -26,10 +27,12 @@ class TeamRead:
 
 @dataclass(frozen=True, slots=True)
 class ControlInput:
-    """A controller's action, and who took it."""
+    """A controller's action, who took it, and the JSON document it came as (logged
+    verbatim; None: the action's own encoding)."""
 
     action: ControlAction
     actor: str
+    document: dict[str, Any] | None = None
 
 
 Input = TeamSubmission | TeamRead | ControlInput

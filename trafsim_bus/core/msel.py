@@ -82,6 +82,8 @@ class InjectState:
     """An armed `after` inject whose event came: when it fires."""
     due_key: Key = (0, 0)
     fire_key: Key = (0, 0)
+    released: bool = False
+    """A controller released it: what it does from now on is the controller's."""
 
     @property
     def due_expected(self) -> bool:
@@ -101,7 +103,7 @@ class InjectState:
     @property
     def record_origin(self) -> Origin:
         """The origin of the records about it (`inject_armed`, `inject_skipped`...)."""
-        return "inject" if self.origin == "scenario" else "controller"
+        return "inject" if self.origin == "scenario" and not self.released else "controller"
 
 
 @dataclass(slots=True)
@@ -237,6 +239,7 @@ class Msel:
         after = inject.after
         if after is None:
             state.status = "skipped"
+            state.held_from = None
             self.recorder.log(
                 "inject_skipped",
                 state.record_origin,
@@ -314,7 +317,7 @@ class Msel:
             fields["thread_id"] = replied.thread_id or replied.id
             if body.kind() in ("ack", "nack"):
                 body = msgspec.structs.replace(body, ack_of=replied.id)
-        origin: Origin = "controller" if by_controller or state.origin == "controller" else "inject"
+        origin: Origin = "controller" if by_controller else state.record_origin
         seq = self.recorder.log(
             "inject_fired",
             origin,
@@ -380,6 +383,7 @@ class Msel:
         passed = self.time_passed(state)
         state.status = previous
         state.held_from = None
+        state.released = True
         if not passed:
             return
         if previous == "pending" and state.inject.after is not None:
@@ -399,11 +403,16 @@ class Msel:
         state.held_from = None
 
     def finish(self) -> None:
-        """ENDEX: `after` injects still waiting are skipped."""
+        """ENDEX: `after` injects still waiting are skipped (held ones too, unless their
+        event came)."""
         for state in self.state.injects.values():
-            if state.inject.after is None or state.status not in ("pending", "armed"):
+            waiting = state.status in ("pending", "armed") or (
+                state.status == "held" and state.match is None
+            )
+            if state.inject.after is None or not waiting:
                 continue
             state.status = "skipped"
+            state.held_from = None
             self.recorder.log(
                 "inject_skipped",
                 state.record_origin,

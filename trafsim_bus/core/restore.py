@@ -124,7 +124,7 @@ def restore(records: Iterable[Record], players_for: PlayersFor | None = None) ->
         last = record
     if bus.clock.ended:
         raise LogError("the exercise is sealed (exercise_ended): a sealed log cannot be resumed")
-    bus.clock.now = last.t_us
+    bus.clock.now = max(last.t_us, fold.standing_us)
     bus.recorder.next_seq = last.seq + 1
     bus.state.agenda.reset(agenda_entries(bus))
     return bus
@@ -160,7 +160,7 @@ def inputs_of(records: Iterable[Record]) -> list[tuple[int, Input]]:
                 raise LogError(
                     f"seq {record.seq}: a control action that does not decode: {exc}"
                 ) from None
-            found.append((record.t_us, ControlInput(action, str(data["actor"]))))
+            found.append((record.t_us, ControlInput(action, str(data["actor"]), data["input"])))
     return found
 
 

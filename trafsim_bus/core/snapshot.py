@@ -122,5 +122,6 @@ def _inject(state: InjectState) -> dict[str, Any]:
         "armed_us": state.armed_us,
         "match": None if state.match is None else asdict(state.match),
         "fire_us": state.fire_us,
+        "released": state.released,
         "definition": repr(state.inject),
     }

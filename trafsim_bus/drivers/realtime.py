@@ -73,8 +73,18 @@ class ManualClock:
         if deadline <= self._now:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sleepers.append((deadline, future))
-        await future
+        sleeper = (deadline, future)
+        self._sleepers.append(sleeper)
+        try:
+            await future
+        finally:
+            if sleeper in self._sleepers:
+                self._sleepers.remove(sleeper)
+
+    @property
+    def sleeping(self) -> int:
+        """How many wait for a later time."""
+        return len(self._sleepers)
 
     def advance(self, seconds: float) -> None:
         """Move the clock on, waking whoever sleeps until then."""
@@ -194,10 +204,16 @@ class RealtimeDriver:
         try:
             while not bus.ended and not self._stopping:
                 queued = await self._next_input(self._deadline())
-                self._catch_up()
-                if queued is not None:
-                    self._handle(queued)
-                self._flush()
+                try:
+                    self._catch_up()
+                    if queued is not None:
+                        self._handle(queued)
+                    self._flush()
+                except Exception as exc:
+                    if queued is not None and not queued.answer.done():
+                        queued.answer.set_exception(exc)
+                    log.exception("live_run_failed", exercise=str(bus.exercise_id))
+                    raise
         finally:
             self._done = True
             self._flush()

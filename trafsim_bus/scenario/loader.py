@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import reprlib
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -50,7 +51,17 @@ from trafsim_bus.scenario.model import (
     TranslationPool,
     UseRule,
 )
-from trafsim_bus.timebase import parse_offset
+from trafsim_bus.timebase import LONGEST_EXERCISE, parse_offset
+
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel = 3
+_SHOW.maxstring = 60
+
+
+def shown(value: Any) -> str:
+    """A value someone wrote, as an error message shows it: short, however deep."""
+    return _SHOW.repr(value)
+
 
 _TOML_POSITION = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
@@ -200,6 +211,8 @@ class Resolver(Checks):
             )
         self.startex_minute = startex.hour * 60 + startex.minute
         self.play_us = self.duration("exercise.duration", exercise.duration, positive=True)
+        if self.play_us > LONGEST_EXERCISE:
+            raise self.fail("exercise.duration", "expected at most 520w (ten years) of play")
         previous = -1
         jumped = 0
         for i, jump in enumerate(exercise.jumps):
@@ -209,6 +222,11 @@ class Resolver(Checks):
             if at_play >= self.play_us:
                 raise self.fail(f"exercise.jumps[{i}].at", f"{jump.at!r} is at or after ENDEX")
             by = self.duration(f"exercise.jumps[{i}].by", jump.by, positive=True)
+            if self.play_us + jumped + by > LONGEST_EXERCISE:
+                raise self.fail(
+                    f"exercise.jumps[{i}].by",
+                    "expected ENDEX within 520w (ten years) of STARTEX, jumps included",
+                )
             self.jumps.append(Jump(at_play_us=at_play, at_us=at_play + jumped, by_us=by))
             jumped += by
             previous = at_play
@@ -648,7 +666,8 @@ class Resolver(Checks):
             mode = attributes.setdefault("mode", "store_and_forward")
             if mode not in MODES:
                 raise self.fail(
-                    f"{path}.attributes.mode", f"expected one of {', '.join(MODES)}, got {mode!r}"
+                    f"{path}.attributes.mode",
+                    f"expected one of {', '.join(MODES)}, got {shown(mode)}",
                 )
         if kind == "outage" and target.agencies is None:
             raise self.fail(f"{path}.target.agencies", "an outage needs the agencies it takes down")
@@ -678,13 +697,13 @@ class Resolver(Checks):
             ):
                 raise self.fail(
                     f"{path}.attributes.factor",
-                    f"expected a number above 0 and at most 1000, got {factor!r}",
+                    f"expected a number above 0 and at most 1000, got {shown(factor)}",
                 )
         if kind == "translator_capacity":
             servers = attributes.get("servers")
             if not isinstance(servers, int) or isinstance(servers, bool) or servers < 0:
                 raise self.fail(
-                    f"{path}.attributes.servers", f"expected a count >= 0, got {servers!r}"
+                    f"{path}.attributes.servers", f"expected a count >= 0, got {shown(servers)}"
                 )
             if target.pools is None:
                 raise self.fail(
