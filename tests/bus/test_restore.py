@@ -4,6 +4,7 @@ continued with the remaining inputs it writes exactly the records of the uninter
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +78,8 @@ def test_restore_at_a_random_commit_then_continue_gives_the_same_log(
     name: str, data: st.DataObject
 ) -> None:
     """Random inputs of every kind at random times; cut at a random commit, restore from the
-    prefix, hand over the remaining inputs: the records and the head are those of the run
-    that was never cut, and the restored core equals the live one there."""
+    prefix as a log file holds it, hand over the remaining inputs: the records and the head
+    are those of the run that was never cut, and the restored core equals the live one."""
     scenario = SCENARIOS[name]
     seed = data.draw(st.integers(1, 1000), label="seed")
     inputs = data.draw(Inputs(scenario, seed).timed_inputs(max_size=25), label="inputs")
@@ -88,7 +89,14 @@ def test_restore_at_a_random_commit_then_continue_gives_the_same_log(
     _, again = uninterrupted(scenario, seed, inputs, snapshot_at=step)
     cut, handed, live_state = again[step]
     assert live_state is not None
-    bus = restore(records[:cut], build_playbooks)
+    with tempfile.TemporaryDirectory() as folder:
+        writer = EventLogWriter(Path(folder) / "log.db")
+        writer.append(records[:cut])
+        writer.commit()
+        writer.close()
+        prefix = read_records(Path(folder) / "log.db")
+    assert prefix == records[:cut]
+    bus = restore(prefix, build_playbooks)
     same_state(bus, live_state)
     rest: list[Record] = []
     VirtualDriver(bus, observer=lambda live: rest.extend(live.take_records())).run(
