@@ -19,6 +19,9 @@ if _typing.TYPE_CHECKING:
         WakeFired,
         decode_action,
     )
+    from trafsim_bus.core.restore import inputs_of, restore
+    from trafsim_bus.drivers.realtime import ManualClock, MonotonicClock, RealtimeDriver
+    from trafsim_bus.drivers.replay import replay
     from trafsim_bus.drivers.virtual import VirtualDriver
     from trafsim_bus.errors import (
         BusError,
@@ -45,7 +48,10 @@ _HOMES = {
     "EventLogWriter": "trafsim_bus.log.writer",
     "ExerciseClosedError": "trafsim_bus.errors",
     "LogError": "trafsim_bus.errors",
+    "ManualClock": "trafsim_bus.drivers.realtime",
+    "MonotonicClock": "trafsim_bus.drivers.realtime",
     "Participant": "trafsim_bus.core",
+    "RealtimeDriver": "trafsim_bus.drivers.realtime",
     "Scenario": "trafsim_bus.scenario",
     "ScenarioError": "trafsim_bus.errors",
     "Send": "trafsim_bus.core",
@@ -58,8 +64,11 @@ _HOMES = {
     "compute_metrics": "trafsim_bus.metrics",
     "decode_action": "trafsim_bus.core",
     "encode_metrics": "trafsim_bus.metrics",
+    "inputs_of": "trafsim_bus.core.restore",
     "load_scenario": "trafsim_bus.scenario",
     "read_records": "trafsim_bus.log.reader",
+    "replay": "trafsim_bus.drivers.replay",
+    "restore": "trafsim_bus.core.restore",
     "verify_log": "trafsim_bus.log.verify",
 }
 
@@ -74,7 +83,10 @@ __all__ = [
     "EventLogWriter",
     "ExerciseClosedError",
     "LogError",
+    "ManualClock",
+    "MonotonicClock",
     "Participant",
+    "RealtimeDriver",
     "Scenario",
     "ScenarioError",
     "Send",
@@ -87,8 +99,11 @@ __all__ = [
     "compute_metrics",
     "decode_action",
     "encode_metrics",
+    "inputs_of",
     "load_scenario",
     "read_records",
+    "replay",
+    "restore",
     "verify_log",
 ]
 
