@@ -37,6 +37,7 @@ BusReason = Literal[
     "not_competent",
     "wrong_jurisdiction",
     "no_channel",
+    "channel_closed",
     "consent_missing",
     "handling_violation",
     "language_not_accepted",

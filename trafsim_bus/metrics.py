@@ -8,6 +8,7 @@ from typing import Any, Final, get_args
 import msgspec
 
 from protocols.vocab import BusReason, RefusalReason
+from trafsim_bus.errors import LogError
 from trafsim_bus.log.records import Record
 from trafsim_bus.timebase import SECOND
 
@@ -111,7 +112,13 @@ class _Accumulator:
             self.envelope_type[str(record.envelope_id)] = (envelope["body"]["kind"], record.origin)
             self.count(str(record.envelope_id), "submitted")
         elif kind == "envelope_refused":
-            self.refused[record.data["reason"]] += 1
+            reason = record.data["reason"]
+            if reason not in self.refused:
+                raise LogError(
+                    f"seq {record.seq}: {reason!r} is not an envelope-level reason "
+                    f"({', '.join(ENVELOPE_REASONS)})"
+                )
+            self.refused[reason] += 1
         elif kind == "delivery_created":
             self.count(str(record.envelope_id), "deliveries")
             self.delivery_state[f"{record.envelope_id}:{record.recipient}"] = "pending"
@@ -135,8 +142,12 @@ class _Accumulator:
         self.count(str(record.envelope_id), record.kind)
         if record.kind == "rejected":
             reason = record.data["reason"]
-            if reason in self.rejected_by_reason:
-                self.rejected_by_reason[reason] += 1
+            if reason not in self.rejected_by_reason:
+                raise LogError(
+                    f"seq {record.seq}: {reason!r} is not a delivery-level reason "
+                    f"({', '.join(DELIVERY_REASONS)})"
+                )
+            self.rejected_by_reason[reason] += 1
             channel = record.data.get("channel")
             if channel:
                 self.channel(channel)["rejected"] += 1

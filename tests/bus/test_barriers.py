@@ -346,7 +346,8 @@ def test_outage_modes_at_due_time(mode: str, ending: str, reason: str | None) ->
 
 
 def test_link_cut_refuses_link_down() -> None:
-    """A link cut between two countries refuses deliveries across it at due time."""
+    """A link cut between two countries refuses deliveries across it (sent while it is in
+    force: at once)."""
     bus = started(MINI.read_text() + DISRUPTIONS.format(mode="reject"))
     sent = envelope(
         bus,
@@ -359,3 +360,121 @@ def test_link_cut_refuses_link_down() -> None:
     send(bus, sent, "kz-police")
     ended = outcome(bus, sent, "uz-police")
     assert ended.data["reason"] == "link_down"
+
+    assert ended.t_us == 0
+    assert ended.disruption_id == "d-cut"
+
+
+CUT = """
+[[disruption]]
+id = "kz-uz-cut"
+type = "link_cut"
+description = "Fibre cut on the KZ-UZ link"
+target = {{ countries = ["KZ", "UZ"] }}
+attributes = {{ mode = "{mode}" }}
+schedule = {{ start = "{start}", duration = "2d" }}
+"""
+QUESTION = {"kind": "info_request", "questions": ["Is this number known to you?"]}
+
+
+def across_the_cut(mode: str, start: str) -> tuple[Bus, Envelope]:
+    """A question from KZ police to UZ police sent at STARTEX, with a KZ-UZ cut."""
+    bus = started(MINI.read_text() + CUT.format(mode=mode, start=start))
+    sent = envelope(bus, "kz-police", ["uz-police"], QUESTION, language="uzb", script="Latn")
+    send(bus, sent, "kz-police")
+    return bus, sent
+
+
+@pytest.mark.parametrize(
+    ("mode", "ending", "reason"),
+    [("reject", "rejected", "link_down"), ("black_hole", "dropped", None)],
+)
+def test_a_cut_at_submission_refuses_or_drops_at_once(
+    mode: str, ending: str, reason: str | None
+) -> None:
+    """Sent across a link that is cut: refused (`link_down`, nacked) or dropped at once,
+    naming the cut."""
+    bus, sent = across_the_cut(mode, "D1 09:00")
+    ended = outcome(bus, sent, "uz-police")
+    assert (ended.kind, ended.data.get("reason"), ended.t_us) == (ending, reason, 0)
+    assert ended.disruption_id == "kz-uz-cut"
+
+
+def test_a_cut_at_submission_holds_until_the_heal_then_transit_starts() -> None:
+    """Store and forward: held from submission for the two days of the cut; its transit
+    (the latency drawn at submission) starts at the heal, and the delay parts add up."""
+    bus, sent = across_the_cut("store_and_forward", "D1 09:00")
+    latency = next(
+        r.data["added_us"]
+        for r in records(bus)
+        if r.kind == "barrier_decision" and r.data["stage"] == "latency"
+    )
+    ended = outcome(bus, sent, "uz-police")
+    two_days = 2 * 24 * 3600 * 1_000_000
+    held = next(r for r in records(bus) if r.kind == "delivery_held")
+    assert (held.t_us, held.data["at"], held.disruption_id) == (0, "submission", "kz-uz-cut")
+    assert ended.kind == "delivered"
+    assert ended.t_us == two_days + latency
+    delays = ended.data["delivery"]["delay_us"]
+    assert (delays["outage_hold"], delays["channel_latency"], delays["other"]) == (
+        two_days,
+        latency,
+        0,
+    )
+
+
+def test_a_cut_that_starts_in_transit_refuses_at_due_time() -> None:
+    """A cut that comes into force while the message travels refuses it when it falls
+    due, naming the cut."""
+    bus, sent = across_the_cut("reject", "D1 09:01")
+    ended = outcome(bus, sent, "uz-police")
+    assert (ended.data["reason"], ended.disruption_id) == ("link_down", "kz-uz-cut")
+    assert ended.t_us > 60_000_000
+    assert ended.data["stage"] == "disruption"
+
+
+CLOSED = """
+[[channel]]
+id = "courier"
+from = ["kz-police"]
+to = ["kz-pgo"]
+types = ["procedural_document"]
+latency = [{ family = "fixed", median = "6h" }]
+
+[[disruption]]
+id = "interagency-down"
+type = "channel_close"
+description = "The interagency system is down for an upgrade"
+target = { channels = ["interagency"] }
+schedule = { start = "D1 09:00", duration = "1d" }
+
+[[disruption]]
+id = "referral-down"
+type = "channel_close"
+target = { channels = ["referral"] }
+schedule = { start = "D1 09:00", duration = "1d" }
+"""
+
+
+def test_a_closed_channel_is_channel_closed_naming_the_disruption() -> None:
+    """Every channel that would carry it closed: `channel_closed` naming the disruption;
+    the closed channel named while another is open: refused, with that one in the hint;
+    no channel named: the open one carries it."""
+    bus = started(MINI.read_text() + CLOSED)
+    alert = envelope(
+        bus, "kz-police", ["kz-ngo"], {"kind": "alert", "alert_source": "patrol", "summary": "x"}
+    )
+    named = envelope(bus, "kz-police", ["kz-pgo"], DOCUMENT, channel="interagency")
+    free = envelope(bus, "kz-police", ["kz-pgo"], DOCUMENT)
+    for sent in (alert, named, free):
+        send(bus, sent, "kz-police")
+    closed = outcome(bus, alert, "kz-ngo")
+    assert (closed.data["reason"], closed.disruption_id) == ("channel_closed", "referral-down")
+    assert closed.data["detail"] == "referral is closed by referral-down"
+    refused = outcome(bus, named, "kz-pgo")
+    assert (refused.data["reason"], refused.data["hint"]) == (
+        "channel_closed",
+        "use channel courier",
+    )
+    assert refused.disruption_id == "interagency-down"
+    assert outcome(bus, free, "kz-pgo").data["delivery"]["channel"] == "courier"

@@ -184,3 +184,18 @@ def test_invalid_bytes_are_refused_with_the_protocol_error() -> None:
     assert record.data["input"] == data.decode()
     assert record.origin == "team"
     assert record.cause_seq is None
+
+
+@BOTH
+@SEEDS
+@given(st.integers(min_value=0, max_value=2**32))
+def test_the_delay_parts_add_up_exactly(name: str, seed: int) -> None:
+    """Every delivered message's delay parts add up to its total, with nothing left over:
+    `other` is zero (never clamped; a negative rest would be a bug)."""
+    _, records = play(SCENARIOS[name], seed)
+    delivered = [r.data["delivery"] for r in records if r.kind == "delivered"]
+    assert delivered
+    for delivery in delivered:
+        parts = delivery["delay_us"]
+        assert parts["other"] == 0
+        assert sum(parts.values()) == delivery["delivered_us"] - delivery["submitted_us"]

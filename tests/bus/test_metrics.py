@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bus.helpers import MINI
+from tests.bus.helpers import MINI, mini, play
 from trafsim_bus.metrics import DELIVERY_REASONS, ENVELOPE_REASONS, summary
 
 
@@ -75,3 +75,29 @@ def test_the_text_summary_is_rendered_from_the_document(run_json: tuple[bytes, P
     document = json.loads(run_json[0])
     assert f"{document['messages']['submitted']} envelopes submitted" in text
     assert document["log_head"]["sha256"] in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"), [("rejected", "blocked_by_aliens"), ("envelope_refused", "too_long")]
+)
+def test_an_unknown_reason_fails_loudly(kind: str, reason: str) -> None:
+    """A rejection or refusal reason outside SPEC §5 is an error naming the seq, never a
+    count quietly left out."""
+    from trafsim_bus import LogError
+    from trafsim_bus.log.records import Record
+    from trafsim_bus.metrics import compute_metrics
+
+    _, records = play(mini(), 1)
+    last = records[-2]
+    odd = Record(
+        seq=last.seq + 1,
+        t_us=last.t_us,
+        kind=kind,
+        cause_seq=None,
+        origin="team",
+        envelope_id=last.envelope_id,
+        recipient=last.recipient,
+        data={"reason": reason, "detail": "?", "sender": "kz-police"},
+    )
+    with pytest.raises(LogError, match=f"seq {odd.seq}: '{reason}'"):
+        compute_metrics([*records[:-1], odd], (0, ""))

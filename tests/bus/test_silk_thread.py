@@ -166,3 +166,19 @@ def test_without_conditions_the_msel_answers_unseen_messages() -> None:
     )
     _, records = play(parse_scenario(text, "silk-thread.toml"), 1)
     assert len(_answers_before_their_message(records)) >= 3
+
+
+def test_what_the_msel_says_for_an_agency_its_playbook_withholds(
+    seed_one: tuple[dict[str, Any], Path],
+) -> None:
+    """A playbook send of a type an inject sends in the agency's name for the same case is
+    not submitted, and the log says so, naming the inject."""
+    _, db = seed_one
+    withheld = [r for r in read_records(db) if r.kind == "send_withheld"]
+    assert withheld
+    injects = {inject.id: inject for inject in SILK_THREAD.injects}
+    for record in withheld:
+        inject = injects[record.data["inject_id"]]
+        assert (inject.sender, inject.body.kind()) == (record.data["agency"], record.data["kind"])
+        assert record.data["case"] in inject.envelope["case_refs"]
+        assert record.origin == "playbook"

@@ -459,8 +459,23 @@ class Bus:
         envelope = action.envelope
         kind = envelope.body.kind()
         claimed = self.state.msel.claimed
-        if any((agency, kind, case) in claimed for case in envelope.case_refs):
-            return
+        for case in envelope.case_refs:
+            inject = claimed.get((agency, kind, case))
+            if inject is not None:
+                self.recorder.log(
+                    "send_withheld",
+                    "playbook",
+                    cause_seq,
+                    envelope_id=envelope.id,
+                    data={
+                        "agency": agency,
+                        "kind": kind,
+                        "case": case,
+                        "inject_id": inject,
+                        "reason": "the MSEL sends this for the agency in this case",
+                    },
+                )
+                return
         if action.after_us <= 0:
             self.pipeline.submit(envelope, origin="playbook", as_agency=agency, cause_seq=cause_seq)
             return

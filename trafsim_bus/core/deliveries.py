@@ -50,6 +50,8 @@ class PendingDelivery:
     held_since: int = 0
     agenda_key: tuple[int, int] = (0, 0)
     """The key of its agenda entry (in transit, on the way to translation, in service)."""
+    transit_after_hold: bool = False
+    """Held from submission by a cut: its transit starts when the cut heals."""
 
 
 def delivered_record(pending: PendingDelivery, now_us: int) -> Delivery:
@@ -80,7 +82,7 @@ def delivered_record(pending: PendingDelivery, now_us: int) -> Delivery:
             translation_wait=parts.get("translation_wait", 0),
             translation_service=parts.get("translation_service", 0),
             outage_hold=parts.get("outage_hold", 0),
-            other=max(0, total - sum(parts.values())),
+            other=total - sum(parts.values()),
         ),
         submitted_us=pending.submitted_us,
         due_us=pending.due_us,

@@ -10,6 +10,7 @@ from trafsim_bus.core.rng import uniform
 from trafsim_bus.scenario.model import Agency, Disruption, Target, any_matches
 
 HOLDING_TYPES = frozenset({"outage", "link_cut", "partition"})
+CUT_TYPES = frozenset({"link_cut", "partition"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,14 @@ class Disruptions:
                 return state
         return None
 
+    def cutting(self, context: DeliveryContext) -> DisruptionState | None:
+        """The first link cut or partition that this delivery crosses at submission."""
+        for state in self.active.values():
+            disruption = state.disruption
+            if disruption.type in CUT_TYPES and self.hits(disruption, context):
+                return state
+        return None
+
     def losing(self, context: DeliveryContext) -> Disruption | None:
         """The first loss disruption that drops this delivery at submission."""
         for state in self.active.values():
@@ -145,14 +154,14 @@ class Disruptions:
                 return int(disruption.attributes["servers"])
         return None
 
-    def channel_changes(self) -> tuple[set[str], set[str]]:
-        """(closed, opened) channel ids by the disruptions in force."""
-        closed: set[str] = set()
+    def channel_changes(self) -> tuple[dict[str, str], set[str]]:
+        """(closed channel → the latest disruption in force closing it, opened channel ids)."""
+        closed: dict[str, str] = {}
         opened: set[str] = set()
         for state in self.active.values():
-            channels = state.disruption.target.channels or frozenset()
+            channels = sorted(state.disruption.target.channels or ())
             if state.disruption.type == "channel_close":
-                closed |= channels
+                closed.update(dict.fromkeys(channels, state.disruption.id))
             elif state.disruption.type == "channel_open":
-                opened |= channels
+                opened.update(channels)
         return closed, opened

@@ -210,13 +210,20 @@ class Fold:
         pending = self.state.pending[key]
         pending.stage = "held"
         pending.held_since = record.t_us
+        pending.transit_after_hold = record.data.get("at") == "submission"
         self.state.disruptions.active[str(record.disruption_id)].held.append(key)
 
     def _delivery_released(self, record: Record) -> None:
         pending = self.state.pending[self._key(record)]
         delays = pending.delays
         delays["outage_hold"] = delays.get("outage_hold", 0) + int(record.data["held_us"])
+        pending.transit_after_hold = False
         pending.stage = "transit"
+        due = record.data.get("due_us")
+        if record.data.get("next") == "transit" and due is not None:
+            pending.due_us = int(due)
+            pending.stage = "transit" if pending.translation is None else "to_translation"
+            pending.agenda_key = (record.seq, 0)
 
     def _delivered(self, record: Record) -> None:
         key = self._key(record)
@@ -260,6 +267,10 @@ class Fold:
         player = self._player(wake.agency)
         if player is not None:
             player.on_wake(wake.token, record.t_us)
+
+    def _send_withheld(self, record: Record) -> None:
+        """Nothing changes: the playbook's send never entered the bus."""
+        del record
 
     def _send_cancelled(self, record: Record) -> None:
         del self.state.sends[int(record.data["scheduled_seq"])]

@@ -112,7 +112,7 @@ class MselState:
     agency, and the events conditions match against."""
 
     injects: dict[str, InjectState] = field(default_factory=dict)
-    claimed: set[tuple[str, str, str]] = field(default_factory=set)
+    claimed: dict[tuple[str, str, str], str] = field(default_factory=dict)
     """(agency, message type, case) that an inject sends: the playbook stays silent."""
     history: dict[tuple[Event, str], list[Seen]] = field(default_factory=dict)
 
@@ -123,7 +123,7 @@ class MselState:
         state = InjectState(inject, origin, due_play_us=inject.due_play_us, due_key=key)
         self.injects[inject.id] = state
         for case in inject.envelope.get("case_refs", []):
-            self.claimed.add((inject.sender, inject.body.kind(), case))
+            self.claimed.setdefault((inject.sender, inject.body.kind(), case), inject.id)
         return state
 
     def remember(self, event: Event, seen: Seen) -> None:

@@ -165,7 +165,7 @@ class Pipeline:
         closed, opened = self.state.disruptions.channel_changes()
         routed = route(self.scenario, sender, recipient, kind, envelope.channel, closed, opened)
         if isinstance(routed, Refusal):
-            self.refuse(envelope, recipient_id, routed, created)
+            self.refuse(envelope, recipient_id, routed, created, routed.disruption_id)
             return
         channel = routed.channel
         self.recorder.log(
@@ -208,6 +208,9 @@ class Pipeline:
             ),
         )
         context = DeliveryContext(key, sender, recipient, channel.id, kind)
+        cut = self.state.disruptions.cutting(context)
+        if cut is not None and self._cut_at_submission(envelope, cut, context, created):
+            return
         if self._lost(envelope, recipient_id, channel, context, created):
             return
         rule = channel.rule_for(kind, envelope.priority.level, recipient.country)
@@ -230,25 +233,66 @@ class Pipeline:
             delays={"channel_latency": latency},
         )
         self.state.pending[key] = pending
+        drawn = {"base_us": base, "factors": [[name, f] for name, f in factors]}
+        if cut is not None:
+            self.trail.decision(
+                envelope, recipient_id, created, "latency", "drawn",
+                added_us=latency, data={**drawn, "after": "hold"},
+            )  # fmt: skip
+            self._hold(pending, cut, created, at_submission=True)
+            return
         if translated is not None and translated.side == "sender":
             self.trail.decision(
                 envelope, recipient_id, created, "latency", "drawn",
-                added_us=latency, data={"base_us": base, "factors": [[name, f] for name, f in factors], "after": "translation"},
+                added_us=latency, data={**drawn, "after": "translation"},
             )  # fmt: skip
             self.translator.enqueue(pending, translated)
             return
-        pending.due_us = self.now + latency
-        pending.stage = "transit" if translated is None else "to_translation"
         seq = self.trail.decision(
             envelope, recipient_id, created, "latency", "drawn",
-            added_us=latency, due_us=pending.due_us, data={"base_us": base, "factors": [[name, f] for name, f in factors]},
+            added_us=latency, due_us=self.now + latency, data=drawn,
         )  # fmt: skip
+        self._transit(pending, seq)
+
+    def _transit(self, pending: PendingDelivery, seq: int) -> None:
+        """Transit starts now: due after the channel's latency (at the recipient's
+        translators, when they translate it); `seq` decided it."""
+        pending.due_us = self.now + pending.latency_us
+        to_translation = pending.translation is not None
+        pending.stage = "to_translation" if to_translation else "transit"
         pending.agenda_key = (seq, 0)
         self.state.agenda.push(
             pending.due_us,
             pending.agenda_key,
-            DeliveryDue(key) if translated is None else TranslationArrival(key),
+            TranslationArrival(pending.key) if to_translation else DeliveryDue(pending.key),
         )
+
+    def _cut_at_submission(
+        self,
+        envelope: Envelope,
+        cut: DisruptionState,
+        context: DeliveryContext,
+        created: int,
+    ) -> bool:
+        """A cut link or a partition at submission refuses or drops the delivery at once
+        (True); held (store and forward), it is drawn and held by the caller (False)."""
+        disruption = cut.disruption
+        mode = disruption.attributes.get("mode", "store_and_forward")
+        if mode == "store_and_forward":
+            return False
+        self.trail.effect(disruption.id, context.key, mode, at="submission")
+        recipient = context.recipient.id
+        if mode == "black_hole":
+            self.drop(envelope, recipient, created, "disruption", disruption.id)
+        else:
+            refusal = Refusal(
+                "disruption",
+                "link_down",
+                f"{disruption.id}: {disruption.description or disruption.type}",
+                disruption_id=disruption.id,
+            )
+            self.refuse(envelope, recipient, refusal, created, disruption.id, context.channel)
+        return True
 
     def _consent_check(
         self, envelope: Envelope, sender: Agency, recipient: Agency, created: int
@@ -320,42 +364,56 @@ class Pipeline:
             return
         disruption = holding.disruption
         mode = disruption.attributes.get("mode", "store_and_forward")
-        self.trail.effect(disruption.id, key, mode)
         envelope, recipient = pending.envelope, pending.recipient.id
         if mode == "store_and_forward":
-            pending.stage = "held"
-            pending.held_since = self.now
-            holding.held.append(key)
-            self.trail.decision(
-                envelope, recipient, pending.created_seq, "disruption", "held",
-                disruption_id=disruption.id, data={"type": disruption.type},
-            )  # fmt: skip
-            self.recorder.log(
-                "delivery_held",
-                "bus",
-                pending.created_seq,
-                envelope_id=envelope.id,
-                recipient=recipient,
-                disruption_id=disruption.id,
-                data={"type": disruption.type},
-            )
-        elif mode == "black_hole":
-            del self.state.pending[key]
+            self._hold(pending, holding, pending.created_seq, at_submission=False)
+            return
+        self.trail.effect(disruption.id, key, mode, at="due")
+        del self.state.pending[key]
+        if mode == "black_hole":
             self.drop(envelope, recipient, pending.created_seq, "disruption", disruption.id)
-        else:
-            del self.state.pending[key]
-            reason = "recipient_offline" if disruption.type == "outage" else "link_down"
-            refusal = Refusal(
-                "disruption",
-                reason,
-                f"{disruption.id}: {disruption.description or disruption.type}",
-            )
-            self.refuse(
-                envelope, recipient, refusal, pending.created_seq, disruption.id, pending.channel.id
-            )
+            return
+        reason = "recipient_offline" if disruption.type == "outage" else "link_down"
+        refusal = Refusal(
+            "disruption",
+            reason,
+            f"{disruption.id}: {disruption.description or disruption.type}",
+            disruption_id=disruption.id,
+        )
+        self.refuse(
+            envelope, recipient, refusal, pending.created_seq, disruption.id, pending.channel.id
+        )
+
+    def _hold(
+        self, pending: PendingDelivery, holding: DisruptionState, cause: int, *, at_submission: bool
+    ) -> None:
+        """Store and forward: the delivery waits for the heal (from submission, its
+        transit starts then)."""
+        disruption = holding.disruption
+        at = "submission" if at_submission else "due"
+        self.trail.effect(disruption.id, pending.key, "store_and_forward", at=at)
+        pending.stage = "held"
+        pending.held_since = self.now
+        pending.transit_after_hold = at_submission
+        holding.held.append(pending.key)
+        envelope, recipient = pending.envelope, pending.recipient.id
+        self.trail.decision(
+            envelope, recipient, cause, "disruption", "held",
+            disruption_id=disruption.id, data={"type": disruption.type, "at": at},
+        )  # fmt: skip
+        self.recorder.log(
+            "delivery_held",
+            "bus",
+            cause,
+            envelope_id=envelope.id,
+            recipient=recipient,
+            disruption_id=disruption.id,
+            data={"type": disruption.type, "at": at},
+        )
 
     def release(self, holding: DisruptionState, cause: int) -> None:
-        """A healed disruption lets the deliveries it held fall due again, in order."""
+        """A healed disruption lets the deliveries it held go on, in order: those held at
+        their due time fall due again, those held from submission start their transit."""
         disruption_id = holding.disruption.id
         held, holding.held = holding.held, []
         for key in held:
@@ -366,17 +424,33 @@ class Pipeline:
                 pending.envelope, pending.recipient.id, cause, "disruption", "released",
                 added_us=held_for, disruption_id=disruption_id,
             )  # fmt: skip
-            self.recorder.log(
+            start_transit = pending.transit_after_hold
+            sender_side = pending.translation is not None and pending.translation.side == "sender"
+            seq = self.recorder.log(
                 "delivery_released",
                 "bus",
                 cause,
                 envelope_id=pending.envelope.id,
                 recipient=pending.recipient.id,
                 disruption_id=disruption_id,
-                data={"held_us": held_for},
+                data={
+                    "held_us": held_for,
+                    "next": ("translation" if sender_side else "transit")
+                    if start_transit
+                    else "due",
+                    "due_us": self.now + pending.latency_us
+                    if start_transit and not sender_side
+                    else None,
+                },
             )
-            pending.stage = "transit"
-            self.due(key)
+            pending.transit_after_hold = False
+            if not start_transit:
+                pending.stage = "transit"
+                self.due(key)
+            elif sender_side and pending.translation is not None:
+                self.translator.enqueue(pending, pending.translation)
+            else:
+                self._transit(pending, seq)
 
     def _deliver(self, pending: PendingDelivery) -> None:
         del self.state.pending[pending.key]

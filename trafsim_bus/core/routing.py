@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from protocols import CONTROL_KINDS
@@ -45,6 +45,7 @@ class Refusal:
     detail: str
     redirect_to: str | None = None
     hint: str | None = None
+    disruption_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,39 +94,61 @@ def route(
     recipient: Agency,
     kind: str,
     named: str | None,
-    closed: Container[str],
+    closed: Mapping[str, str],
     opened: Container[str],
 ) -> Route | Refusal:
     """Pick the channel: the named one if it may carry the message, else the first declared.
 
-    Refuses `wrong_jurisdiction` (with the agency of the sender's country that may send it)
-    or `no_channel`."""
+    Refuses, in SPEC §5's order, `wrong_jurisdiction` (naming the agency of the sender's
+    country that may send it), `no_channel`, or `channel_closed` when every channel that
+    would carry it is closed by a disruption (`closed` maps a closed channel to the
+    disruption that closed it)."""
     if is_control_from_excon(sender.id, kind):
         return Route(EXCON_CHANNEL, ())
     carriers = [
         channel
         for channel in scenario.channels
-        if kind in channel.types and _is_open(channel, closed, opened)
+        if kind in channel.types and (channel.open or channel.id in opened)
     ]
-    usable = [
+    legal = [
         channel
         for channel in carriers
         if channel.connects(sender, recipient)
         and scenario.jurisdiction.may_use(channel.id, sender.kind, kind)
     ]
-    if usable:
-        ids = tuple(channel.id for channel in usable)
-        if named is None:
-            return Route(usable[0], ids[1:])
-        for channel in usable:
-            if channel.id == named:
-                return Route(channel, tuple(other for other in ids if other != named))
+    if not legal:
+        return _no_route(scenario, sender, recipient, kind, carriers)
+    usable = [channel for channel in legal if channel.id not in closed]
+    ids = tuple(channel.id for channel in usable)
+    if named is None and usable:
+        return Route(usable[0], ids[1:])
+    for channel in usable:
+        if channel.id == named:
+            return Route(channel, tuple(other for other in ids if other != named))
+    hint = f"use channel {ids[0]}" if ids else None
+    shut = [channel.id for channel in legal if channel.id in closed]
+    if named is not None and named not in shut:
         return Refusal(
             "routing",
             "no_channel",
             f"channel {named!r} does not carry {kind} from {sender.id} to {recipient.id}",
-            hint=f"use channel {ids[0]}",
+            hint=hint,
         )
+    blocked = [named] if named is not None else shut
+    return Refusal(
+        "routing",
+        "channel_closed",
+        "; ".join(f"{channel} is closed by {closed[channel]}" for channel in blocked),
+        hint=hint,
+        disruption_id=closed[blocked[0]],
+    )
+
+
+def _no_route(
+    scenario: Scenario, sender: Agency, recipient: Agency, kind: str, carriers: list[Channel]
+) -> Refusal:
+    """`wrong_jurisdiction` when another agency of the sender's country may send it, else
+    `no_channel`."""
     for channel in carriers:
         for other in scenario.agencies.values():
             if (
@@ -145,12 +168,6 @@ def route(
     return Refusal(
         "routing", "no_channel", f"no channel carries {kind} from {sender.id} to {recipient.id}"
     )
-
-
-def _is_open(channel: Channel, closed: Container[str], opened: Container[str]) -> bool:
-    if channel.id in closed:
-        return False
-    return channel.open or channel.id in opened
 
 
 def translation_for(

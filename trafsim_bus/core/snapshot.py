@@ -45,6 +45,7 @@ def snapshot(state: BusState, entries: list[Entry], next_seq: int) -> dict[str, 
                 "machine": p.machine,
                 "certified": p.certified,
                 "held_since": p.held_since,
+                "transit_after_hold": p.transit_after_hold,
                 "channel": p.channel.id,
                 "translation": None
                 if p.translation is None
@@ -81,7 +82,7 @@ def snapshot(state: BusState, entries: list[Entry], next_seq: int) -> dict[str, 
         },
         "msel": {
             "injects": {i: _inject(s) for i, s in state.msel.injects.items()},
-            "claimed": sorted(state.msel.claimed),
+            "claimed": sorted(state.msel.claimed.items()),
             "history": {
                 f"{event}:{kind}": [asdict(seen) for seen in seen_list]
                 for (event, kind), seen_list in sorted(state.msel.history.items())

@@ -40,6 +40,7 @@ RECORD_KINDS: Final[tuple[str, ...]] = (
     "wake_cancelled",
     "send_scheduled",
     "send_cancelled",
+    "send_withheld",
     "message_read",
     "control_action",
     "clock_changed",
