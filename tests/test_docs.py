@@ -156,3 +156,37 @@ def test_the_readme_tour_is_a_real_run(tmp_path: Path) -> None:
     )  # fmt: skip
     printed = result.stdout.splitlines()
     assert printed[: len(shown)] == shown
+
+
+def test_every_metrics_key_is_documented(tmp_path: Path) -> None:
+    """docs/metrics.md describes every key of a real run's metrics document."""
+    import json
+    import subprocess
+    import sys
+
+    dynamic = {
+        "translation_pools", "channels", "disruptions", "interpretation", "by_type",
+        "by_origin", "rejected_by_reason", "refused_by_reason",
+    }  # fmt: skip
+    document = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "trafsim", "run", "--db", str(tmp_path / "x.db"), "--json"],
+            capture_output=True, text=True, check=False,
+        ).stdout
+        or "{}"
+    )  # fmt: skip
+    text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    quoted = {word for code in re.findall(r"`([^`]+)`", text) for word in re.findall(r"\w+", code)}
+    missing: list[str] = []
+
+    def walk(node: object, name: str) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if name not in dynamic and key not in quoted:
+                missing.append(f"{name}.{key}")
+            walk(value, "" if name in dynamic else key)
+
+    assert document
+    walk(document, "")
+    assert missing == []

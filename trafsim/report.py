@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from trafsim_bus.timebase import format_day_time
 
 BAR = 28
 
@@ -36,6 +39,11 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
         lines.append(f"log {db}")
     head = metrics["log_head"]
     lines.append(f"head seq={head['seq']} sha256={head['sha256']}")
+    if not metrics["sealed"]:
+        lines.append(
+            "UNSEALED: the log ends before ENDEX (a live exercise, or a run cut short); "
+            "what is pending may still move"
+        )
     lines.append("")
     lines.append(
         f"{m['submitted']} envelopes submitted ({m['refused']} refused at the door) → "
@@ -45,6 +53,7 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
     largest = max(outcome.values(), default=0)
     for key, value in outcome.items():
         lines.append(f"  {key:<10} {value:>6}  {_bar(value, largest)}")
+    lines += _traffic(metrics)
     reasons = {k: v for k, v in m["rejected_by_reason"].items() if v}
     if reasons:
         lines.append("")
@@ -79,6 +88,8 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
                 f"  {pool:<30} {data['served']:>6} {data['max_queue']:>10} "
                 f"{_duration(data['wait_s']['max']):>13} {data['queued_at_end']:>14}"
             )
+    lines += _disruptions(metrics)
+    lines += _interpretation(metrics)
     channels = metrics["channels"]
     if channels:
         lines.append("")
@@ -90,3 +101,92 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
                 f"{_bar(data['delivered'], largest)}"
             )
     return "\n".join(lines) + "\n"
+
+
+def _traffic(metrics: dict[str, Any]) -> list[str]:
+    """Case traffic (what the cases are about) apart from the rest."""
+    case = metrics["case_traffic"]["messages"]
+    every = metrics["messages"]
+    rows = [
+        ("case traffic", case),
+        ("other traffic", {k: every[k] - case[k] for k in case if isinstance(case[k], int)}),
+    ]
+    lines = [
+        "",
+        "Traffic                 envelopes  deliveries  delivered  rejected  dropped  pending",
+    ]
+    for name, counts in rows:
+        lines.append(
+            f"  {name:<22} {counts['submitted']:>8} {counts['deliveries']:>11} "
+            f"{counts['delivered']:>10} {counts['rejected']:>9} {counts['dropped']:>8} "
+            f"{counts['pending']:>8}"
+        )
+    return lines
+
+
+def _disruptions(metrics: dict[str, Any]) -> list[str]:
+    """What each disruption did, while it was in force."""
+    started = {
+        name: data for name, data in metrics["disruptions"].items() if data["started_s"] is not None
+    }
+    if not started:
+        return []
+    lines = ["", "Disruptions (when in force, and what they did)"]
+    for name, data in sorted(started.items(), key=lambda item: item[1]["started_s"]):
+        window = _window(metrics, data["started_s"], data["healed_s"])
+        effects = [f"{data[key]} {key}" for key in ("held", "rejected", "dropped") if data[key]]
+        if data["added_delay_s"]:
+            effects.append(f"{_duration(data['added_delay_s'])} added")
+        hit = data["deliveries_hit"]
+        if data["type"] == "translator_capacity":
+            what = "changed a pool's translators (see the pools above)"
+        elif hit or effects:
+            what = f"{hit} {'delivery' if hit == 1 else 'deliveries'} hit: {', '.join(effects)}"
+        else:
+            what = "no delivery hit"
+        lines.append(f"  {name:<26} {window:<22} {what}")
+    return lines
+
+
+def _interpretation(metrics: dict[str, Any]) -> list[str]:
+    """How long interpreters took to be available, per interpretation service."""
+    asked = {name: data for name, data in metrics["interpretation"].items() if data["requests"]}
+    if not asked:
+        return []
+    lines = ["", "Interpreters (requested → available)   requests  answered   median      max"]
+    for name, data in sorted(asked.items()):
+        wait = data["wait_s"]
+        lines.append(
+            f"  {name:<36} {data['requests']:>8} {data['answered']:>9} "
+            f"{_duration(wait['p50']):>8} {_duration(wait['max']):>8}"
+        )
+    return lines
+
+
+def _window(metrics: dict[str, Any], start_s: float, end_s: float | None) -> str:
+    """`D2 14:00-20:00`, or `D2 14:00-D3 02:00`, as times of play."""
+    start = _when(metrics, start_s)
+    if end_s is None:
+        return f"{start}-"
+    end = _when(metrics, end_s)
+    day, _, clock = end.partition(" ")
+    return f"{start}-{clock}" if start.startswith(day + " ") else f"{start}-{end}"
+
+
+def _when(metrics: dict[str, Any], seconds: float) -> str:
+    """An exercise time as the scenario writes times of play: `D2 14:00`."""
+    calendar = metrics["calendar"]
+    startex = datetime.fromisoformat(calendar["startex"])
+    jumped = 0.0
+    play = None
+    for jump in calendar["jumps"]:
+        if seconds >= jump["at_s"] + jump["by_s"]:
+            jumped += jump["by_s"]
+        elif seconds > jump["at_s"]:
+            play = jump["at_s"] - jumped
+            break
+        else:
+            break
+    if play is None:
+        play = seconds - jumped
+    return format_day_time(round(play * 1_000_000), startex.hour * 60 + startex.minute)

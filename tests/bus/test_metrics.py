@@ -101,3 +101,97 @@ def test_an_unknown_reason_fails_loudly(kind: str, reason: str) -> None:
     )
     with pytest.raises(LogError, match=f"seq {odd.seq}: '{reason}'"):
         compute_metrics([*records[:-1], odd], (0, ""))
+
+
+def test_case_traffic_and_what_is_pending_add_up(run_json: tuple[bytes, Path]) -> None:
+    """Case traffic is a part of all traffic with counters that add up; what is pending at
+    the end adds up to `messages.pending`; the log of a whole run is sealed."""
+    document = json.loads(run_json[0])
+    every, case = document["messages"], document["case_traffic"]["messages"]
+    assert 0 < case["submitted"] < every["submitted"]
+    for key in ("submitted", "deliveries", "delivered", "rejected", "dropped", "pending"):
+        assert case[key] <= every[key]
+    assert (
+        case["delivered"] + case["rejected"] + case["dropped"] + case["pending"]
+        == case["deliveries"]
+    )
+    assert "background" not in case["by_origin"]
+    assert document["case_traffic"]["delay_s"]["total"]["count"] == case["delivered"]
+    assert sum(document["pending_at_end"].values()) == every["pending"]
+    assert document["sealed"] is True
+
+
+def test_an_unsealed_log_says_so(tmp_path: Path) -> None:
+    """A log cut before ENDEX: `sealed` is false and the text summary says UNSEALED."""
+    from tests.bus.helpers import play_to_db
+    from trafsim_bus.metrics import compute_metrics
+
+    db = tmp_path / "cut.db"
+    records = play_to_db(mini(), db, until_us=mini().endex_us // 3)
+    assert compute_metrics(records, (0, ""))["sealed"] is False
+    assert "UNSEALED" in trafsim("metrics", str(db)).stdout.decode()
+
+
+def test_a_cut_is_accounted_for_in_its_section() -> None:
+    """The two-day link cut of the barrier tests: what it held, released and the hold time
+    it added, each worked out from the times of the records that name it."""
+    from tests.bus.test_barriers import across_the_cut, run_out
+    from trafsim_bus.metrics import compute_metrics
+
+    bus, sent = across_the_cut("store_and_forward", "D1 09:00")
+    records = list(run_out(bus))
+    document = compute_metrics(records, (0, ""))
+    cut = document["disruptions"]["kz-uz-cut"]
+    two_days = 2 * 24 * 3600.0
+    assert (cut["type"], cut["started_s"], cut["healed_s"]) == ("link_cut", 0.0, two_days)
+    held = {
+        (r.envelope_id, r.recipient): r.t_us
+        for r in records
+        if r.kind == "delivery_held" and r.disruption_id == "kz-uz-cut"
+    }
+    released = [
+        r.t_us - held[(r.envelope_id, r.recipient)]
+        for r in records
+        if r.kind == "delivery_released" and r.disruption_id == "kz-uz-cut"
+    ]
+    assert (str(sent.id), "uz-police") in held
+    assert (cut["deliveries_hit"], cut["held"], cut["released"]) == (
+        len(held),
+        len(held),
+        len(released),
+    )
+    assert cut["added_delay_s"] == sum(released) / 1_000_000
+
+
+def test_interpreters_waits_are_the_answers_times_minus_the_requests() -> None:
+    """Each answered interpretation request's wait, worked out from the envelopes
+    (`available_from` minus the request's submission), is what `interpretation` sums up."""
+    from datetime import datetime, timedelta
+
+    from trafsim_bus import load_scenario
+    from trafsim_bus.metrics import compute_metrics
+
+    scenario = load_scenario("silk-thread")
+    _, records = play(scenario, 1)
+    asked = {}
+    waits: dict[str, list[float]] = {}
+    for record in records:
+        if record.kind != "envelope_submitted":
+            continue
+        envelope = record.data["envelope"]
+        if envelope["body"]["kind"] == "translation_request":
+            asked[envelope["id"]] = scenario.startex + timedelta(microseconds=record.t_us)
+        elif (
+            envelope["body"]["kind"] == "translation_delivery" and envelope["in_reply_to"] in asked
+        ):
+            available = datetime.fromisoformat(envelope["body"]["available_from"])
+            waits.setdefault(envelope["sender"], []).append(
+                (available - asked.pop(envelope["in_reply_to"])).total_seconds()
+            )
+    assert waits
+    document = compute_metrics(records, (0, ""))
+    for service, expected in waits.items():
+        measured = document["interpretation"][service]["wait_s"]
+        assert measured["count"] == len(expected)
+        assert measured["max"] == max(expected)
+        assert measured["max"] > 3600
