@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -137,13 +138,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(verbose=args.verbose)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        status = handler(args)
+        sys.stdout.flush()
     except CliError as exc:
         print(f"trafsim: {exc.message}", file=sys.stderr)
         return exc.status
     except KeyboardInterrupt:
         print("trafsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop writing, quietly, and say why once.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("trafsim: the output was closed before it was all written", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = exc.filename or "trafsim"
+        print(f"trafsim: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return status
 
 
 def _schema(args: argparse.Namespace) -> int:

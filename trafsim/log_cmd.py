@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from trafsim.errors import CliError
-from trafsim_bus import compute_metrics, read_records, verify_log
+from trafsim_bus import compute_metrics, verify_log
 from trafsim_bus.errors import BusError
 
 
@@ -20,19 +20,17 @@ def verify(path: Path, expect: str | None) -> tuple[int, list[str]]:
 
 
 def metrics_of(path: Path) -> dict[str, Any]:
-    """The metrics document of a log (the same function `run` uses)."""
+    """The metrics document of a log (the same function `run` uses), from one verified
+    reading of it."""
     try:
-        records = read_records(path)
+        verdict = verify_log(path, keep=True)
     except BusError as exc:
         raise CliError(str(exc)) from None
-    if not records:
-        raise CliError(f"{path}: the log holds no records")
-    verdict_head = _head(path)
-    return compute_metrics(records, verdict_head)
-
-
-def _head(path: Path) -> tuple[int, str]:
-    verdict = verify_log(path)
     if verdict.problems:
         raise CliError(f"{path}: the log does not verify: {verdict.problems[0]}")
-    return verdict.head_seq, verdict.head_sha256
+    if not verdict.kept:
+        raise CliError(f"{path}: the log holds no records")
+    try:
+        return compute_metrics(verdict.kept, (verdict.head_seq, verdict.head_sha256))
+    except BusError as exc:
+        raise CliError(f"{path}: {exc}") from None

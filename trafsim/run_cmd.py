@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -12,7 +13,8 @@ from agencies import build_playbooks
 from trafsim.errors import CliError
 from trafsim.progress import ProgressBar
 from trafsim_bus import Bus, EventLogWriter, VirtualDriver, load_scenario
-from trafsim_bus.errors import BusError
+from trafsim_bus.errors import BusError, LogError
+from trafsim_bus.log.reader import open_log
 from trafsim_bus.scenario.model import Scenario
 
 log = structlog.get_logger(__name__)
@@ -46,10 +48,22 @@ def default_db(scenario: Scenario, seed: int, runs: Path = Path("runs")) -> Path
     return path
 
 
+def is_event_log(path: Path) -> bool:
+    """Whether a file is a trafsim event log (an SQLite file with the events table)."""
+    try:
+        open_log(path).close()
+    except LogError:
+        return False
+    return True
+
+
 def run_exercise(
     scenario_name: str, *, seed: int | None, db: Path | None, overwrite: bool
 ) -> RunOutcome:
-    """Load, check, play to ENDEX and seal the log; raise `CliError` on bad input."""
+    """Load, check, play to ENDEX and seal the log; raise `CliError` on bad input.
+
+    The log is written beside its place (`<db>.partial`) and moved there only once it is
+    sealed: a run that stops leaves the previous log whole, and says where its partial is."""
     try:
         scenario = load_scenario(scenario_name)
     except BusError as exc:
@@ -63,18 +77,27 @@ def run_exercise(
             raise CliError(
                 f"{path}: the log exists; pass --overwrite to replace it, or choose another --db"
             )
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if not is_event_log(path):
+            raise CliError(
+                f"{path}: not a trafsim event log; --overwrite replaces a log, never another file"
+            )
+    partial = path.with_name(f"{path.name}.partial")
+    folder = path.parent if path.parent.exists() else _existing(path.parent)
+    if not os.access(folder, os.W_OK):
+        raise CliError(f"{folder}: cannot write there (read-only); choose another --db")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in _files_of(partial):
+            leftover.unlink(missing_ok=True)
+        writer = EventLogWriter(partial)
     except OSError as exc:
-        raise CliError(f"{path.parent}: cannot create the directory: {exc.strerror}") from None
-    bus = Bus(scenario, seed=seed, version=VERSION)
-    bus.players = dict(build_playbooks(scenario, bus.exercise_id, seed))
-    try:
-        writer = EventLogWriter(path)
+        raise CliError(
+            f"{exc.filename or path.parent}: cannot write there: {exc.strerror}"
+        ) from None
     except BusError as exc:
         raise CliError(str(exc)) from None
+    bus = Bus(scenario, seed=seed, version=VERSION)
+    bus.players = dict(build_playbooks(scenario, bus.exercise_id, seed))
     log.info(
         "run_started",
         scenario=scenario.name,
@@ -82,11 +105,34 @@ def run_exercise(
         db=str(path),
         exercise=str(bus.exercise_id),
     )
+    stopped = f"the run stopped: what it wrote is in {partial}; {path} is as it was"
     try:
         VirtualDriver(bus, writer, progress=ProgressBar(scenario)).run()
         writer.close()
+    except KeyboardInterrupt:
+        raise CliError(f"interrupted: {stopped}", status=130) from None
     except BusError as exc:
-        raise CliError(f"{exc} (the log at {path} is incomplete)") from None
+        raise CliError(f"{exc} ({stopped})") from None
+    try:
+        for stale in _files_of(path)[1:]:
+            stale.unlink(missing_ok=True)
+        os.replace(partial, path)
+    except OSError as exc:
+        raise CliError(
+            f"{path}: cannot put the log in place ({exc.strerror}); it is in {partial}"
+        ) from None
     head = writer.head()
     log.info("run_finished", records=head[0] + 1, head=head[1])
     return RunOutcome(path, str(bus.exercise_id), head)
+
+
+def _existing(folder: Path) -> Path:
+    """The nearest folder that exists (where a new one would be made)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _files_of(path: Path) -> list[Path]:
+    """A log's file and SQLite's companions."""
+    return [path, Path(f"{path}-wal"), Path(f"{path}-shm")]

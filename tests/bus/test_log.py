@@ -151,3 +151,133 @@ def test_the_head_does_not_depend_on_how_the_scenario_path_is_written(tmp_path: 
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
     assert verify_log(relative).head_sha256 == verify_log(absolute).head_sha256
+
+
+def _append_chained(path: Path, **changes: object) -> int:
+    """Append a record correctly chained to the last one (so only the other checks can
+    catch it): a copy of the last record with `changes`. Returns its seq."""
+    import hashlib
+
+    import msgspec
+
+    from trafsim_bus.log.reader import read_records
+    from trafsim_bus.log.records import canonical
+
+    records = read_records(path)
+    head = bytes.fromhex(verify_log(path).head_sha256)
+    last = records[-1]
+    record = msgspec.structs.replace(last, seq=last.seq + 1, **changes)
+    digest = hashlib.sha256(head + canonical(record)).hexdigest()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO events (seq, t_us, kind, cause_seq, origin, envelope_id, recipient, "
+            "disruption_id, pool_id, data, wall_time, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.seq, record.t_us, record.kind, record.cause_seq, record.origin,
+                record.envelope_id, record.recipient, record.disruption_id, record.pool_id,
+                msgspec.json.encode(record.data, order="sorted").decode(), "", digest,
+            ),
+        )  # fmt: skip
+    return record.seq
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"t_us": 0}, "follows exercise_ended"),
+        ({"kind": "delivery_teleported"}, "follows exercise_ended"),
+    ],
+    ids=["after-the-seal", "unknown-kind-after-the-seal"],
+)
+def test_nothing_may_follow_the_seal(
+    sealed_log: Path, tmp_path: Path, changes: dict[str, object], message: str
+) -> None:
+    """A correctly chained record after `exercise_ended` is found, naming its seq."""
+    path = copy_of(sealed_log, tmp_path)
+    seq = _append_chained(path, **changes)
+    result = trafsim("verify", str(path))
+    assert result.returncode == 1
+    assert f"seq {seq}: " in result.stdout
+    assert message in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"kind": "delivery_teleported"}, "is not a kind of record"),
+        ({"t_us": 0}, "is before seq"),
+        ({"cause_seq": 10**6}, "is not an earlier record"),
+    ],
+    ids=["unknown-kind", "time-going-back", "cause-from-the-future"],
+)
+def test_records_out_of_place_are_found(
+    tmp_path: Path, changes: dict[str, object], message: str
+) -> None:
+    """In an unsealed log, a correctly chained record of an unknown kind, going back in
+    time, or caused by a later record exits 1 naming its seq."""
+    path = tmp_path / "cut.db"
+    play_to_db(mini(), path, until_us=36 * 3600 * 1_000_000)
+    seq = _append_chained(path, **changes)
+    result = trafsim("verify", str(path))
+    assert result.returncode == 1, result.stdout
+    assert f"seq {seq}: " in result.stdout
+    assert message in result.stdout
+
+
+@pytest.mark.parametrize("command", ["verify", "metrics"])
+def test_malformed_data_names_the_seq(sealed_log: Path, tmp_path: Path, command: str) -> None:
+    """A record whose data is not JSON: exit 1 naming its seq, no traceback."""
+    path = copy_of(sealed_log, tmp_path)
+    _tamper(path, "UPDATE events SET data = '{not json' WHERE seq = 7")
+    result = trafsim(command, str(path))
+    assert result.returncode == 1
+    assert "seq 7: the record does not decode" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_renamed_scenario_file_gives_the_same_head(tmp_path: Path) -> None:
+    """SPEC §1: the scenario's file name is not in the chain."""
+    text = (ROOT / "tests" / "scenarios" / "mini.toml").read_text(encoding="utf-8")
+    heads = []
+    for name in ("mini.toml", "another-name.toml"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        db = tmp_path / f"{name}.db"
+        assert trafsim("run", str(tmp_path / name), "--db", str(db), "--json").returncode == 0
+        heads.append(verify_log(db).head_sha256)
+    assert heads[0] == heads[1]
+
+
+def test_a_live_log_verifies_unsealed_while_it_is_written(tmp_path: Path) -> None:
+    """`verify` reads one moment of a log another process is appending to: intact and
+    unsealed (3), never a projection out of step."""
+    import time
+
+    db = tmp_path / "long.db"
+    scenario = tmp_path / "busy.toml"
+    scenario.write_text(
+        (ROOT / "tests" / "scenarios" / "mini.toml")
+        .read_text(encoding="utf-8")
+        .replace("rate_per_hour = 0.5", "rate_per_hour = 120"),
+        encoding="utf-8",
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "trafsim", "run", str(scenario), "--db", str(db), "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    partial = tmp_path / "long.db.partial"
+    statuses = []
+    try:
+        while writer.poll() is None:
+            if partial.exists():
+                result = trafsim("verify", str(partial))
+                starting = "not a trafsim event log" in result.stderr  # tables not made yet
+                vanished = "no such log" in result.stderr  # renamed into place meanwhile
+                if not starting and not vanished:
+                    statuses.append((result.returncode, result.stdout.splitlines()[:1]))
+            time.sleep(0.05)
+    finally:
+        writer.wait(timeout=600)
+    assert writer.returncode == 0
+    assert len(statuses) >= 3
+    assert {status for status, _ in statuses} == {3}, statuses
+    assert trafsim("verify", str(db)).returncode == 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 from collections import deque
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -160,7 +159,6 @@ class Bus:
                 "seed": self.seed,
                 "scenario": {
                     "name": scenario.name,
-                    "source": Path(scenario.source).name,
                     "sha256": scenario.sha256,
                     "text": scenario.text,
                     "canonical": msgspec.json.decode(scenario.canonical),

@@ -67,7 +67,7 @@ def read_header(record: Record) -> Header:
     if record.kind != "exercise_started" or record.seq != 0:
         raise LogError(f"seq {record.seq}: a log starts with exercise_started, not {record.kind}")
     data = record.data
-    scenario = parse_scenario(data["scenario"]["text"], data["scenario"]["source"])
+    scenario = parse_scenario(data["scenario"]["text"], f"{data['scenario']['name']}.toml")
     return Header(
         scenario=scenario,
         seed=int(data["seed"]),

@@ -107,13 +107,17 @@ class Projector:
             return
         self.dirty_deliveries[key] = None
 
-    def take_changes(self) -> tuple[list[Row], list[Row], list[Row]]:
-        """(new envelope rows, new case rows, changed delivery rows) since the last call."""
-        envelopes, self.new_envelopes = self.new_envelopes, []
-        cases, self.new_cases = self.new_cases, []
+    def changes(self) -> tuple[list[Row], list[Row], list[Row]]:
+        """(new envelope rows, new case rows, changed delivery rows) since the last
+        `committed()`: a commit that fails keeps them for the next try."""
         deliveries = [tuple(self.deliveries[key]) for key in self.dirty_deliveries]
+        return list(self.new_envelopes), list(self.new_cases), deliveries
+
+    def committed(self) -> None:
+        """The changes are in the file: start afresh."""
+        self.new_envelopes = []
+        self.new_cases = []
         self.dirty_deliveries = {}
-        return envelopes, cases, deliveries
 
     def tables(self) -> dict[str, dict[tuple[Any, ...], Row]]:
         """Every row of every projection by primary key, to compare with the stored tables."""

@@ -1,9 +1,11 @@
-"""Reading a log: open it read-only and stream its records in order."""
+"""Reading a log: open it read-only (a live one too, or one on read-only media) and stream
+its records in order, inside one read transaction."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import msgspec
@@ -12,43 +14,96 @@ from trafsim_bus.errors import LogError
 from trafsim_bus.log.records import COLUMNS, Record
 
 _SELECT = f"SELECT {', '.join(COLUMNS)}, hash FROM events ORDER BY seq"
+_DATA = msgspec.json.Decoder(dict[str, object])
 
 
 def open_log(path: Path) -> sqlite3.Connection:
-    """Open an existing log read-only; a clear error when it is missing or not a log."""
-    if not path.is_file():
+    """Open an existing log read-only; a clear error when it is missing, unreadable or not
+    a log. On a read-only folder (where SQLite cannot make its shared-memory file) a log
+    whose write-ahead file is empty is read as immutable."""
+    if not path.exists():
         raise LogError(f"{path}: no such log file")
+    if not path.is_file():
+        raise LogError(f"{path}: not a file")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        conn.execute("SELECT seq FROM events LIMIT 1").fetchall()
+        return _checked(sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None))
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            raise LogError(f"{path}: not a trafsim event log ({exc})") from None
     except sqlite3.Error as exc:
         raise LogError(f"{path}: not a trafsim event log ({exc})") from None
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise LogError(
+            f"{path}: its latest records are still in {wal.name}, and SQLite cannot read "
+            "them in a read-only folder; copy the log and its -wal file somewhere writable"
+        )
+    try:
+        immutable = sqlite3.connect(
+            f"file:{path}?mode=ro&immutable=1", uri=True, isolation_level=None
+        )
+        return _checked(immutable)
+    except sqlite3.Error as exc:
+        raise LogError(f"{path}: cannot read the log ({exc})") from None
+
+
+def _checked(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """The connection, once it proves to hold an events table."""
+    try:
+        conn.execute("SELECT seq FROM events LIMIT 1").fetchall()
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
 
 
+@contextmanager
+def reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection holding one read transaction: what it reads is one moment
+    of the log, however much a live writer appends meanwhile."""
+    conn = open_log(path)
+    try:
+        conn.execute("BEGIN")
+        yield conn
+    except sqlite3.DatabaseError as exc:
+        raise LogError(f"{path}: the log cannot be read ({exc})") from None
+    finally:
+        with suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        conn.close()
+
+
 def rows(conn: sqlite3.Connection) -> Iterator[tuple[Record, str]]:
-    """(record, stored hash) in seq order."""
+    """(record, stored hash) in seq order; a record whose columns do not decode is a
+    `LogError` naming its seq."""
     for row in conn.execute(_SELECT):
-        data = msgspec.json.decode(row[9]) if row[9] else {}
-        record = Record(
-            seq=row[0],
-            t_us=row[1],
-            kind=row[2],
-            cause_seq=row[3],
-            origin=row[4],
-            envelope_id=row[5],
-            recipient=row[6],
-            disruption_id=row[7],
-            pool_id=row[8],
-            data=data,
+        yield _record(row), row[10]
+
+
+def _record(row: tuple[object, ...]) -> Record:
+    try:
+        data = _DATA.decode(row[9]) if row[9] else {}  # type: ignore[arg-type]
+        return msgspec.convert(
+            {
+                "seq": row[0],
+                "t_us": row[1],
+                "kind": row[2],
+                "cause_seq": row[3],
+                "origin": row[4],
+                "envelope_id": row[5],
+                "recipient": row[6],
+                "disruption_id": row[7],
+                "pool_id": row[8],
+                "data": data,
+            },
+            Record,
         )
-        yield record, row[10]
+    except (msgspec.DecodeError, msgspec.ValidationError, TypeError) as exc:
+        raise LogError(f"seq {row[0]}: the record does not decode ({exc})") from None
 
 
 def read_records(path: Path) -> list[Record]:
-    """Every record of a log, in order."""
-    conn = open_log(path)
-    try:
+    """Every record of a log, in order, as one moment of it."""
+    with reading(path) as conn:
         return [record for record, _ in rows(conn)]
-    finally:
-        conn.close()

@@ -7,9 +7,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trafsim_bus.errors import LogError
 from trafsim_bus.log.projections import COLUMNS_OF, PRIMARY_KEYS, Projector
-from trafsim_bus.log.reader import open_log, rows
-from trafsim_bus.log.records import canonical
+from trafsim_bus.log.reader import reading, rows
+from trafsim_bus.log.records import RECORD_KINDS, Record, canonical
 from trafsim_bus.log.writer import GENESIS
 
 INTACT_SEALED = 0
@@ -26,6 +27,7 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
     sealed: bool = False
     records: int = 0
+    kept: list[Record] = field(default_factory=list)
 
     def status(self, expect: str | None = None) -> int:
         """0 intact and sealed, 1 bad (or not the expected head), 3 intact but unsealed."""
@@ -47,41 +49,51 @@ class Verdict:
         return out
 
 
-def verify_log(path: Path) -> Verdict:
-    """Check every record's hash, the sequence, the seal and the projections."""
-    conn = open_log(path)
-    try:
-        return _verify(conn)
-    finally:
-        conn.close()
+def verify_log(path: Path, *, keep: bool = False) -> Verdict:
+    """Check every record's hash, the sequence, times, causes, kinds, the seal and the
+    projections, all in one read transaction (a live log is read as one moment of it);
+    with `keep`, the verdict keeps the records for the caller."""
+    with reading(path) as conn:
+        return _verify(conn, keep=keep)
 
 
-def _verify(conn: sqlite3.Connection) -> Verdict:
+def _verify(conn: sqlite3.Connection, *, keep: bool) -> Verdict:
     verdict = Verdict()
     previous = GENESIS
     projector = Projector()
-    last_kind = ""
-    last_data: dict[str, object] = {}
-    for record, stored_hash in rows(conn):
-        expected_seq = verdict.head_seq + 1
-        if record.seq != expected_seq:
+    last: Record | None = None
+    try:
+        for record, stored_hash in rows(conn):
+            problem = _out_of_place(record, last, verdict.head_seq + 1)
+            if problem is None:
+                digest = hashlib.sha256(previous + canonical(record)).digest()
+                if digest.hex() != stored_hash:
+                    problem = (
+                        f"seq {record.seq}: the record does not match its hash "
+                        "(changed after it was written)"
+                    )
+            if problem is not None:
+                verdict.problems.append(problem)
+                return verdict
+            projector.apply(record)
+            previous = digest
+            verdict.head_seq = record.seq
+            verdict.head_sha256 = digest.hex()
+            verdict.records += 1
+            if keep:
+                verdict.kept.append(record)
+            last = record
+    except LogError as exc:
+        verdict.problems.append(str(exc))
+        return verdict
+    if last is not None and last.kind == "exercise_ended":
+        if last.data.get("records") != verdict.records:
             verdict.problems.append(
-                f"seq {expected_seq}: missing (the next record is seq {record.seq})"
+                f"seq {last.seq}: exercise_ended counts {last.data.get('records')} records, "
+                f"the log holds {verdict.records}"
             )
             return verdict
-        digest = hashlib.sha256(previous + canonical(record)).digest()
-        if digest.hex() != stored_hash:
-            verdict.problems.append(
-                f"seq {record.seq}: the record does not match its hash (changed after it was written)"
-            )
-            return verdict
-        projector.apply(record)
-        previous = digest
-        verdict.head_seq = record.seq
-        verdict.head_sha256 = digest.hex()
-        verdict.records += 1
-        last_kind, last_data = record.kind, record.data
-    verdict.sealed = last_kind == "exercise_ended" and last_data.get("records") == verdict.records
+        verdict.sealed = True
     for table, expected in projector.tables().items():
         width = PRIMARY_KEYS[table]
         rows_stored = {
@@ -91,6 +103,23 @@ def _verify(conn: sqlite3.Connection) -> Verdict:
         if problem:
             verdict.problems.append(problem)
     return verdict
+
+
+def _out_of_place(record: Record, last: Record | None, expected_seq: int) -> str | None:
+    """What is wrong with a record where it stands, before its hash is looked at."""
+    if record.seq != expected_seq:
+        return f"seq {expected_seq}: missing (the next record is seq {record.seq})"
+    if last is not None and last.kind == "exercise_ended":
+        return f"seq {record.seq}: {record.kind} follows exercise_ended, which seals the log"
+    if record.kind not in RECORD_KINDS:
+        return f"seq {record.seq}: {record.kind!r} is not a kind of record (docs/log-schema.md)"
+    if last is not None and record.t_us < last.t_us:
+        return f"seq {record.seq}: its time {record.t_us} is before seq {last.seq}'s {last.t_us}"
+    if record.cause_seq is not None and not 0 <= record.cause_seq < record.seq:
+        return f"seq {record.seq}: its cause_seq {record.cause_seq} is not an earlier record"
+    if record.seq == 0 and record.kind != "exercise_started":
+        return "seq 0: a log starts with exercise_started"
+    return None
 
 
 def _first_difference(

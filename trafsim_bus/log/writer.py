@@ -133,7 +133,7 @@ class EventLogWriter:
         """Write everything buffered, projections included, in one transaction."""
         if not self._buffer:
             return
-        envelopes, cases, deliveries = self._projector.take_changes()
+        envelopes, cases, deliveries = self._projector.changes()
         conn = self._conn
         conn.execute("BEGIN")
         try:
@@ -152,9 +152,11 @@ class EventLogWriter:
                 )
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise LogError(f"{self.path}: cannot write to the log: {exc}") from None
         self._buffer.clear()
+        self._projector.committed()
 
     def head(self) -> tuple[int, str]:
         """(seq, sha256 hex) of the last record appended."""
