@@ -140,22 +140,31 @@ def test_architecture_covers_every_record_kind_and_action() -> None:
     assert [action for action in actions if f"| `{action}` |" not in text] == []
 
 
-def test_the_readme_tour_is_a_real_run(tmp_path: Path) -> None:
-    """README's tour of the output is what `trafsim run` prints today, line for line."""
+def _tour_run(folder: Path) -> str:
+    """What `trafsim run` prints, run in an empty folder (the log in runs/)."""
     import subprocess
     import sys
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    tour = text.split("## A tour of the output", 1)[1]
-    block = re.search(r"```text\n(.*?)```", tour, re.DOTALL)
-    assert block
-    shown = [line for line in block[1].splitlines() if line != "..."]
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "trafsim", "run"],
-        capture_output=True, text=True, check=True, cwd=tmp_path,
-    )  # fmt: skip
-    printed = result.stdout.splitlines()
-    assert printed[: len(shown)] == shown
+        capture_output=True, text=True, check=True, cwd=folder,
+    ).stdout  # fmt: skip
+
+
+def _readme_with_tour(readme: str, printed: str) -> str:
+    """README with its tour replaced by `printed`, up to the channels table."""
+    start = readme.index("## A tour of the output")
+    block = re.search(r"```text\n(.*?)```", readme[start:], re.DOTALL)
+    assert block
+    shown = printed.split("\nChannels", maxsplit=1)[0].rstrip("\n") + "\n...\n"
+    return readme[: start + block.start(1)] + shown + readme[start + block.end(1) :]
+
+
+def test_the_readme_tour_is_a_real_run(tmp_path: Path) -> None:
+    """README's tour of the output is what `trafsim run` prints today, line for line
+    (refresh it with `python -m tests.test_docs`)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert _readme_with_tour(readme, _tour_run(tmp_path)) == readme
 
 
 def test_every_metrics_key_is_documented(tmp_path: Path) -> None:
@@ -190,3 +199,14 @@ def test_every_metrics_key_is_documented(tmp_path: Path) -> None:
     assert document
     walk(document, "")
     assert missing == []
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = ROOT / "README.md"
+        path.write_text(
+            _readme_with_tour(path.read_text(encoding="utf-8"), _tour_run(Path(folder))),
+            encoding="utf-8",
+        )

@@ -36,6 +36,8 @@ def validate(names: list[str]) -> tuple[int, list[str]]:
 
 
 def _dist(distribution: Distribution) -> str:
+    if distribution.family == "exponential" and distribution.mean_us is not None:
+        return f"mean {format_duration(distribution.mean_us)} (exponential)"
     if distribution.p90_us is None:
         return format_duration(distribution.median_us)
     return f"{format_duration(distribution.median_us)} / {format_duration(distribution.p90_us)}"

@@ -478,3 +478,37 @@ def test_a_closed_channel_is_channel_closed_naming_the_disruption() -> None:
     )
     assert refused.disruption_id == "interagency-down"
     assert outcome(bus, free, "kz-pgo").data["delivery"]["channel"] == "courier"
+
+
+CERTIFIED_POST = """
+[[channel]]
+id = "certified-post"
+from = ["kz-police"]
+to = ["uz-police"]
+types = ["info_request"]
+latency = [{ family = "fixed", median = "1d", certified = true }]
+"""
+
+
+@pytest.mark.parametrize("pool_has_certified", [False, True])
+def test_certified_only_where_a_certified_service_was_used(pool_has_certified: bool) -> None:
+    """A rule asking for a certified translation gets one, and the delivery says so, only
+    where the pool has a certified service; otherwise the ordinary service is used."""
+    text = MINI.read_text(encoding="utf-8") + CERTIFIED_POST
+    if pool_has_certified:
+        plain = 'service = { median = "3h", p90 = "12h" }\nmachine'
+        assert plain in text
+        text = text.replace(
+            plain,
+            'service = { median = "3h", p90 = "12h" }\n'
+            'certified = { family = "fixed", median = "5d" }\nmachine',
+        )
+    bus = started(text)
+    sent = envelope(bus, "kz-police", ["uz-police"], QUESTION, channel="certified-post")
+    send(bus, sent, "kz-police")
+    ended = outcome(bus, sent, "uz-police")
+    delivery = ended.data["delivery"]
+    assert delivery["certified_translation"] is pool_has_certified
+    service = delivery["delay_us"]["translation_service"]
+    if pool_has_certified:
+        assert service == 5 * 24 * 3600 * 1_000_000

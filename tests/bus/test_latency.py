@@ -45,3 +45,39 @@ def test_draws_depend_on_seed_purpose_and_key_only() -> None:
     }
     assert base not in others
     assert len(others) == 4
+
+
+def test_exponential_samples_have_the_configured_mean() -> None:
+    """An exponential delay (memoryless): 20,000 keyed draws average the configured mean
+    within four standard errors, and a third of them exceed it (e^-1)."""
+    mean = 3 * HOUR
+    distribution = Distribution("exponential", mean, None, mean)
+    samples = [distribution.sample(uniform(5, "translation_service", f"e{i}:r")) for i in range(N)]
+    assert abs(sum(samples) / N - mean) < 4 * mean / math.sqrt(N)
+    above = sum(sample > mean for sample in samples) / N
+    assert abs(above - math.exp(-1)) < 4 * math.sqrt(0.25 / N)
+
+
+@pytest.mark.parametrize(
+    ("table", "path", "message"),
+    [
+        ('{ family = "exponential", median = "2h" }', "median", "takes its mean only"),
+        ('{ family = "exponential" }', "mean", "needs its mean"),
+        ('{ family = "exponential", mean = "0s" }', "mean", "above zero"),
+        ('{ family = "lognormal", mean = "2h" }', "mean", "takes a median, not a mean"),
+        ('{ family = "fixed" }', "median", "needs its median"),
+    ],
+)
+def test_the_loader_checks_each_family(table: str, path: str, message: str) -> None:
+    """Each family takes its own keys; the error names the key path."""
+    from tests.bus.helpers import MINI
+    from trafsim_bus import ScenarioError
+    from trafsim_bus.scenario import parse_scenario
+
+    text = MINI.read_text(encoding="utf-8").replace(
+        'response = { median = "1h", p90 = "6h" }', f"response = {table}"
+    )
+    with pytest.raises(ScenarioError) as refused:
+        parse_scenario(text, "mini.toml")
+    assert refused.value.path == f"playbooks.police.response.{path}"
+    assert message in refused.value.message

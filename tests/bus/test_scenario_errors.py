@@ -88,7 +88,7 @@ CASES = [
     (
         "a bad enum",
         broken('family = "fixed"', 'family = "gaussian"'),
-        "mini.toml: channel[0].latency[0].family: expected one of fixed, lognormal; got 'gaussian'",
+        "mini.toml: channel[0].latency[0].family: expected one of exponential, fixed, lognormal; got 'gaussian'",
     ),
     (
         "last rule filtered",

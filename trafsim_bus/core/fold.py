@@ -31,6 +31,7 @@ from trafsim_bus.core.deliveries import DeliveryKey, PendingDelivery
 from trafsim_bus.core.disruptions import DisruptionState
 from trafsim_bus.core.msel import Match, Seen
 from trafsim_bus.core.participants import Participant
+from trafsim_bus.core.pipeline import certified_service
 from trafsim_bus.core.routing import EXCON_CHANNEL, Translation
 from trafsim_bus.core.state import BusState, ScheduledSend, ScheduledWake
 from trafsim_bus.errors import LogError
@@ -166,7 +167,7 @@ class Fold:
             created_seq=draft.created_seq,
             latency_us=latency,
             translation=translation,
-            certified=rule.certified and translation is not None,
+            certified=certified_service(rule.certified, translation),
             delays={"channel_latency": latency},
         )
         due = record.data.get("due_us")

@@ -23,7 +23,7 @@ from trafsim_bus.core.disruptions import DeliveryContext, DisruptionState
 from trafsim_bus.core.outputs import Delivered, Submission
 from trafsim_bus.core.recorder import Recorder
 from trafsim_bus.core.rng import uniform
-from trafsim_bus.core.routing import Refusal, admit, route, translation_for
+from trafsim_bus.core.routing import Refusal, Translation, admit, route, translation_for
 from trafsim_bus.core.state import BusState
 from trafsim_bus.core.trail import Trail
 from trafsim_bus.core.translation import Translator
@@ -229,7 +229,7 @@ class Pipeline:
             created_seq=created,
             latency_us=latency,
             translation=translated,
-            certified=rule.certified and translated is not None,
+            certified=certified_service(rule.certified, translated),
             delays={"channel_latency": latency},
         )
         self.state.pending[key] = pending
@@ -542,3 +542,9 @@ class Pipeline:
             exercise_datetime(self.scenario, self.now),
         )
         self._enter(nack, hashlib.sha256(canonical_bytes(nack)).digest(), "bus", cause_seq, {})
+
+
+def certified_service(asked: bool, translation: Translation | None) -> bool:
+    """A certified translation is made only when the channel's rule asks for one and the
+    pool has a certified service."""
+    return asked and translation is not None and translation.pool.certified is not None

@@ -103,11 +103,8 @@ class Translator:
         """Give waiting jobs to free translators, in queue order."""
         while (key := state.next_waiting()) is not None:
             pending = self.state.pending[key]
-            distribution = (
-                state.pool.certified
-                if pending.certified and state.pool.certified
-                else state.pool.service
-            )
+            certified = state.pool.certified
+            distribution = certified if pending.certified and certified else state.pool.service
             service = distribution.sample(uniform(self.seed, "translation_service", key.draw_key))
             finish = self.now + service
             state.serving[key] = finish

@@ -204,6 +204,18 @@ class Checks:
         return value
 
     def distribution(self, path: str, spec: raw.Distribution | raw.LatencyRule) -> Distribution:
+        if spec.family == "exponential":
+            for key in ("median", "p90"):
+                if getattr(spec, key) is not None:
+                    raise self.fail(f"{path}.{key}", "an exponential delay takes its mean only")
+            if spec.mean is None:
+                raise self.fail(f"{path}.mean", "an exponential delay needs its mean")
+            mean = self.duration(f"{path}.mean", spec.mean, positive=True)
+            return Distribution("exponential", mean, None, mean)
+        if spec.mean is not None:
+            raise self.fail(f"{path}.mean", f"a {spec.family} delay takes a median, not a mean")
+        if spec.median is None:
+            raise self.fail(f"{path}.median", f"a {spec.family} delay needs its median")
         median = self.duration(f"{path}.median", spec.median)
         if spec.family == "fixed":
             if spec.p90 is not None:

@@ -284,7 +284,12 @@ class Resolver(Checks):
             for key, value in agency.capacity.items():
                 if value < 0:
                     raise self.fail(f"{path}.capacity.{key}", f"expected a count >= 0, got {value}")
-            params = self.params(f"{path}.playbook", kind_params.get(agency.kind), agency.playbook)
+            params = self.params(
+                f"{path}.playbook",
+                kind_params.get(agency.kind),
+                agency.playbook,
+                f"playbooks.{agency.kind}",
+            )
             self.agencies[agency.id] = Agency(
                 id=agency.id,
                 name=agency.name,
@@ -308,30 +313,36 @@ class Resolver(Checks):
         )
 
     def params(
-        self, path: str, kind: raw.PlaybookParams | None, own: raw.PlaybookParams | None
+        self,
+        path: str,
+        kind: raw.PlaybookParams | None,
+        own: raw.PlaybookParams | None,
+        kind_path: str = "playbooks",
     ) -> PlaybookParams:
+        """An agency's playbook parameters: its own where it sets them, else its kind's;
+        an error names where the bad value is written."""
         base = kind or raw.PlaybookParams()
         mine = own or raw.PlaybookParams()
 
-        def pick(name: str) -> Any:
+        def pick(name: str) -> tuple[Any, str]:
             value = getattr(mine, name)
-            return value if value is not None else getattr(base, name)
+            if value is not None:
+                return value, f"{path}.{name}"
+            return getattr(base, name), f"{kind_path}.{name}"
 
         for name in ("wrong_route_share", "no_reply", "incomplete_share", "decline_share"):
-            value = pick(name)
+            value, where = pick(name)
             if value is not None and not 0 <= value <= 1:
-                raise self.fail(f"{path}.{name}", f"expected a share between 0 and 1, got {value}")
-        response = pick("response")
-        execution = pick("execution")
+                raise self.fail(where, f"expected a share between 0 and 1, got {value}")
+        response, response_path = pick("response")
+        execution, execution_path = pick("execution")
         return PlaybookParams(
-            response=self.distribution(f"{path}.response", response)
-            if response
-            else DEFAULT_RESPONSE,
-            execution=self.distribution(f"{path}.execution", execution) if execution else None,
-            wrong_route_share=pick("wrong_route_share") or 0.0,
-            no_reply=pick("no_reply") or 0.0,
-            incomplete_share=pick("incomplete_share") or 0.0,
-            decline_share=pick("decline_share") or 0.0,
+            response=self.distribution(response_path, response) if response else DEFAULT_RESPONSE,
+            execution=self.distribution(execution_path, execution) if execution else None,
+            wrong_route_share=pick("wrong_route_share")[0] or 0.0,
+            no_reply=pick("no_reply")[0] or 0.0,
+            incomplete_share=pick("incomplete_share")[0] or 0.0,
+            decline_share=pick("decline_share")[0] or 0.0,
         )
 
     def resolve_channels(self) -> None:

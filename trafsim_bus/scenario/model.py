@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from statistics import NormalDist
 from typing import Any, Literal
 
 from protocols import Body
@@ -16,71 +17,31 @@ BUS: str = "bus"
 """The bus itself, sender of its nacks."""
 RESERVED_IDS: frozenset[str] = frozenset({EXCON, BUS})
 
-Z90: float = 1.2815515655446004
+Z90: float = NormalDist().inv_cdf(0.9)
 """The standard normal quantile at 0.9: a lognormal's p90 is exp(mu + sigma * Z90)."""
+
+
+_STANDARD_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True, slots=True)
 class Distribution:
-    """A delay stated as experts state it: median and 90th percentile, in µs."""
+    """A delay stated as experts state it, in µs: a lognormal by its median and 90th
+    percentile, a fixed delay, or an exponential (memoryless) one by its mean."""
 
-    family: Literal["lognormal", "fixed"]
+    family: Literal["lognormal", "fixed", "exponential"]
     median_us: int
-    p90_us: int | None
+    p90_us: int | None = None
+    mean_us: int | None = None
 
     def sample(self, u: float) -> int:
         """The delay at quantile `u` (0 < u < 1), by the inverse CDF."""
+        if self.family == "exponential" and self.mean_us is not None:
+            return round(-self.mean_us * math.log(1.0 - u))
         if self.family == "fixed" or self.p90_us is None:
             return self.median_us
         sigma = math.log(self.p90_us / self.median_us) / Z90
-        return round(self.median_us * math.exp(sigma * _normal_quantile(u)))
-
-
-def _normal_quantile(u: float) -> float:
-    """Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9)."""
-    a = (
-        -3.969683028665376e01,
-        2.209460984245205e02,
-        -2.759285104469687e02,
-        1.383577518672690e02,
-        -3.066479806614716e01,
-        2.506628277459239e00,
-    )
-    b = (
-        -5.447609879822406e01,
-        1.615858368580409e02,
-        -1.556989798598866e02,
-        6.680131188771972e01,
-        -1.328068155288572e01,
-    )
-    c = (
-        -7.784894002430293e-03,
-        -3.223964580411365e-01,
-        -2.400758277161838e00,
-        -2.549732539343734e00,
-        4.374664141464968e00,
-        2.938163982698783e00,
-    )
-    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
-         3.754408661907416e00)  # fmt: skip
-    low = 0.02425
-    if u < low:
-        q = math.sqrt(-2 * math.log(u))
-        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
-            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1
-        )
-    if u > 1 - low:
-        q = math.sqrt(-2 * math.log(1 - u))
-        return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
-            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1
-        )
-    q = u - 0.5
-    r = q * q
-    return (
-        (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
-        * q
-        / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
-    )
+        return round(self.median_us * math.exp(sigma * _STANDARD_NORMAL.inv_cdf(u)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,10 @@ class Country(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
 
 
 class Distribution(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
-    family: Literal["lognormal", "fixed"] = "lognormal"
-    median: str
+    family: Literal["lognormal", "fixed", "exponential"] = "lognormal"
+    median: str | None = None
     p90: str | None = None
+    mean: str | None = None
 
 
 class PlaybookParams(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -74,9 +75,10 @@ class LatencyRule(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True)
     types: list[str] | None = None
     priority: list[Literal["emergency", "urgent", "normal"]] | None = None
     to_country: list[str] | None = None
-    family: Literal["lognormal", "fixed"] = "lognormal"
-    median: str
+    family: Literal["lognormal", "fixed", "exponential"] = "lognormal"
+    median: str | None = None
     p90: str | None = None
+    mean: str | None = None
     certified: bool = False
 
 
