@@ -116,3 +116,94 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     result = run_cli(*args)
     assert result.returncode == 2
     assert "usage:" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def held_log(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A log in which a question to the UZ police is translated, held by two outages in
+    turn and delivered (the rules scenario of tests/bus/test_rules.py)."""
+    from tests.bus.test_rules import OUTAGES, REQUEST, exercise, send
+    from trafsim_bus import EventLogWriter
+
+    bus = exercise(OUTAGES)
+    sent = send(bus, 1, "kz-police", ["uz-police"], REQUEST)
+    bus.advance_to(bus.clock.endex_us)
+    db = tmp_path_factory.mktemp("trail") / "held.db"
+    writer = EventLogWriter(db)
+    writer.append(bus.take_records())
+    writer.close()
+    return db, str(sent.id)
+
+
+def test_trail_prints_every_stage(held_log: tuple[Path, str]) -> None:
+    """`trafsim trail DB ID`: per recipient, each stage with its time and added delay:
+    routing, language, latency, translation queued, started and done, the two holds and
+    releases, delivery."""
+    db, envelope_id = held_log
+    result = run_cli("trail", str(db), envelope_id[:8])
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "→ uz-police: delivered 1 Jun 21:00 (D1), after 12.0h" in text
+    rows = [line.split()[4:6] for line in text.splitlines() if line.startswith("  1 Jun")]
+    assert rows == [
+        ["created"],
+        ["routing", "channel"],
+        ["language", "translate"],
+        ["latency", "drawn"],
+        ["translation", "queued"],
+        ["translation", "started"],
+        ["translation", "finished"],
+        ["translation", "translated"],
+        ["disruption", "held"],
+        ["disruption", "released"],
+        ["disruption", "held"],
+        ["disruption", "released"],
+        ["delivery", "delivered"],
+    ]
+    assert "[down-1]" in text
+    assert "[down-2]" in text
+
+
+def test_trail_as_json_lists_every_record(held_log: tuple[Path, str]) -> None:
+    """`--json`: every record about the delivery, with its time as people read it."""
+    from trafsim_bus import read_records
+
+    db, envelope_id = held_log
+    result = run_cli("trail", str(db), envelope_id, "--json")
+    document = json.loads(result.stdout)
+    steps = document["recipients"]["uz-police"]["steps"]
+    expected = [
+        r.seq
+        for r in read_records(db)
+        if r.envelope_id == envelope_id and r.recipient == "uz-police"
+    ]
+    assert [step["seq"] for step in steps] == expected
+    assert document["recipients"]["uz-police"]["status"] == "delivered"
+    assert steps[-1]["when"] == "1 Jun 21:00 (D1)"
+
+
+def test_trail_of_an_unknown_or_ambiguous_id(held_log: tuple[Path, str]) -> None:
+    """An id that matches no envelope: one line, exit 1; the start of several ids asks
+    for more of it."""
+    from trafsim_bus import LogError, read_records
+    from trafsim_bus.log.trail import find_envelope
+
+    result = run_cli("trail", str(held_log[0]), "ffff")
+    assert result.returncode == 1
+    assert "no envelope 'ffff'" in result.stderr
+    assert "Traceback" not in result.stderr
+    submitted = next(r for r in read_records(held_log[0]) if r.kind == "envelope_submitted")
+    twins = [msgspec.structs.replace(submitted, envelope_id=f"ab{n}") for n in range(2)]
+    with pytest.raises(LogError, match="starts 2 envelope ids"):
+        find_envelope(twins, "ab")
+
+
+def test_scenario_show_prints_every_latency_rule_and_expected_action() -> None:
+    """`scenario show` lists each channel's latency rules in order and the MSEL's expected
+    actions with how the log tells them."""
+    text = run_cli("scenario", "show").stdout
+    mla = next(line for line in text.splitlines() if line.startswith("mla-central "))
+    assert "ack,nack: 2h / 12h; other: 7d / 30d certified" in mla
+    assert mla.index("ack,nack") < mla.index("other")
+    assert "referral kz-mia-at → kz-soc within 6h" in text
+    assert "— (observers)" in text

@@ -210,3 +210,22 @@ if __name__ == "__main__":
             _readme_with_tour(path.read_text(encoding="utf-8"), _tour_run(Path(folder))),
             encoding="utf-8",
         )
+
+
+def test_the_trail_example_is_a_real_run(tmp_path: Path) -> None:
+    """docs/cli.md's `trafsim trail` example is what the default run's log shows."""
+    import subprocess
+    import sys
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    block = re.search(r"```console\n\$ trafsim trail runs/(\S+) (\w+)\n(.*?)```", text, re.DOTALL)
+    assert block
+    subprocess.run(
+        [sys.executable, "-m", "trafsim", "run"], capture_output=True, check=True, cwd=tmp_path
+    )
+    printed = subprocess.run(
+        [sys.executable, "-m", "trafsim", "trail", f"runs/{block[1]}", block[2]],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    ).stdout.splitlines()  # fmt: skip
+    shown = [line for line in block[3].splitlines() if line != "  ..."]
+    assert [line.rstrip() for line in printed[: len(shown)]] == shown

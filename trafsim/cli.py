@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import msgspec
 import structlog
 
 from trafsim.errors import CliError
@@ -18,6 +19,7 @@ from trafsim.report import render_summary
 from trafsim.run_cmd import run_exercise
 from trafsim.scenario_cmd import list_scenarios, show, validate
 from trafsim.schema_cmd import write_catalogue, write_schemas
+from trafsim.trail_cmd import render_trail, trail
 from trafsim_bus import DEFAULT_SCENARIO, encode_metrics
 
 log = structlog.get_logger(__name__)
@@ -67,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("db", type=Path, metavar="DB")
     metrics.add_argument("--json", action="store_true", help="print the metrics document as JSON")
     metrics.set_defaults(handler=_metrics)
+
+    trail = commands.add_parser(
+        "trail",
+        help="one message's trail: every stage, per recipient, with times and delays",
+        description="Show where ENVELOPE_ID (an id, or the start of one) went: for each "
+        "recipient, every stage with its time, outcome, reason and added delay.",
+    )
+    trail.add_argument("db", type=Path, metavar="DB")
+    trail.add_argument("envelope", metavar="ENVELOPE_ID")
+    trail.add_argument("--json", action="store_true", help="print the trail as JSON")
+    trail.set_defaults(handler=_trail)
 
     check = commands.add_parser(
         "verify",
@@ -189,6 +202,18 @@ def _print_metrics(document: dict[str, object], *, as_json: bool, db: str) -> in
         sys.stdout.flush()
     else:
         sys.stdout.write(render_summary(document, db))
+    return 0
+
+
+def _trail(args: argparse.Namespace) -> int:
+    found = trail(args.db, args.envelope)
+    if args.json:
+        sys.stdout.buffer.write(
+            msgspec.json.format(msgspec.json.encode(found.document(), order="sorted"), indent=2)
+            + b"\n"
+        )
+    else:
+        sys.stdout.write(render_trail(found))
     return 0
 
 

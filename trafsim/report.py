@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from trafsim_bus.timebase import format_day_time
+from trafsim_bus.timebase import SECOND, Calendar
 
 BAR = 28
 
@@ -17,7 +16,8 @@ def _bar(value: float, largest: float) -> str:
     return "█" * int(cells) + ("▌" if cells - int(cells) >= 0.5 else "")
 
 
-def _duration(seconds: float | None) -> str:
+def duration(seconds: float | None) -> str:
+    """A duration as people read it: `45s`, `12min`, `3.5h`, `2.1d`."""
     if seconds is None:
         return "—"
     if seconds < 60:
@@ -74,7 +74,7 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
     ):
         summary = delays[part]
         lines.append(
-            f"  {part:<40} {_duration(summary['p50']):>8} {_duration(summary['p90']):>8} {_duration(summary['max']):>8}"
+            f"  {part:<40} {duration(summary['p50']):>8} {duration(summary['p90']):>8} {duration(summary['max']):>8}"
         )
     pools = metrics["translation_pools"]
     busy = {pool: data for pool, data in pools.items() if data["served"] or data["queued_at_end"]}
@@ -86,7 +86,7 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
         for pool, data in sorted(busy.items()):
             lines.append(
                 f"  {pool:<30} {data['served']:>6} {data['max_queue']:>10} "
-                f"{_duration(data['wait_s']['max']):>13} {data['queued_at_end']:>14}"
+                f"{duration(data['wait_s']['max']):>13} {data['queued_at_end']:>14}"
             )
     lines += _disruptions(metrics)
     lines += _interpretation(metrics)
@@ -97,7 +97,7 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
         largest = max(data["delivered"] for data in channels.values())
         for channel, data in sorted(channels.items(), key=lambda item: -item[1]["delivered"]):
             lines.append(
-                f"  {channel:<20} {data['delivered']:>5}  {_duration(data['latency_s']['p50']):>7}  "
+                f"  {channel:<20} {data['delivered']:>5}  {duration(data['latency_s']['p50']):>7}  "
                 f"{_bar(data['delivered'], largest)}"
             )
     return "\n".join(lines) + "\n"
@@ -136,7 +136,7 @@ def _disruptions(metrics: dict[str, Any]) -> list[str]:
         window = _window(metrics, data["started_s"], data["healed_s"])
         effects = [f"{data[key]} {key}" for key in ("held", "rejected", "dropped") if data[key]]
         if data["added_delay_s"]:
-            effects.append(f"{_duration(data['added_delay_s'])} added")
+            effects.append(f"{duration(data['added_delay_s'])} added")
         hit = data["deliveries_hit"]
         if data["type"] == "translator_capacity":
             what = "changed a pool's translators (see the pools above)"
@@ -158,7 +158,7 @@ def _interpretation(metrics: dict[str, Any]) -> list[str]:
         wait = data["wait_s"]
         lines.append(
             f"  {name:<36} {data['requests']:>8} {data['answered']:>9} "
-            f"{_duration(wait['p50']):>8} {_duration(wait['max']):>8}"
+            f"{duration(wait['p50']):>8} {duration(wait['max']):>8}"
         )
     return lines
 
@@ -176,17 +176,5 @@ def _window(metrics: dict[str, Any], start_s: float, end_s: float | None) -> str
 def _when(metrics: dict[str, Any], seconds: float) -> str:
     """An exercise time as the scenario writes times of play: `D2 14:00`."""
     calendar = metrics["calendar"]
-    startex = datetime.fromisoformat(calendar["startex"])
-    jumped = 0.0
-    play = None
-    for jump in calendar["jumps"]:
-        if seconds >= jump["at_s"] + jump["by_s"]:
-            jumped += jump["by_s"]
-        elif seconds > jump["at_s"]:
-            play = jump["at_s"] - jumped
-            break
-        else:
-            break
-    if play is None:
-        play = seconds - jumped
-    return format_day_time(round(play * 1_000_000), startex.hour * 60 + startex.minute)
+    jumps = [(round(j["at_s"] * SECOND), round(j["by_s"] * SECOND)) for j in calendar["jumps"]]
+    return Calendar.of(calendar["startex"], jumps).day_time(round(seconds * SECOND))

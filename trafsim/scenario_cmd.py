@@ -5,7 +5,14 @@ from __future__ import annotations
 from trafsim.errors import CliError
 from trafsim_bus import bundled_names, load_scenario
 from trafsim_bus.errors import BusError
-from trafsim_bus.scenario.model import EXCON, Distribution, Inject, Scenario
+from trafsim_bus.scenario.model import (
+    EXCON,
+    Distribution,
+    ExpectedAction,
+    Inject,
+    LatencyRule,
+    Scenario,
+)
 from trafsim_bus.timebase import format_day_time, format_duration
 
 
@@ -33,6 +40,18 @@ def validate(names: list[str]) -> tuple[int, list[str]]:
             continue
         lines.append(f"{scenario.source}: ok ({scenario.name}, sha256 {scenario.sha256[:12]})")
     return status, lines
+
+
+def _rule(rule: LatencyRule) -> str:
+    """One latency rule: what it applies to, and its distribution."""
+    filters = [
+        ",".join(sorted(values))
+        for values in (rule.types, rule.priorities, rule.to_countries)
+        if values is not None
+    ]
+    applies = " ".join(filters) if filters else "other"
+    certified = " certified" if rule.certified else ""
+    return f"{applies}: {_dist(rule.distribution)}{certified}"
 
 
 def _dist(distribution: Distribution) -> str:
@@ -82,14 +101,14 @@ def render(scenario: Scenario) -> list[str]:
             if a.id != EXCON
         ],
     )
-    out += ["", "Channels"]
+    out += ["", "Channels (latency rules in order: the first that applies wins)"]
     out += _table(
-        ["id", "types", "latency (first rule, p50 / p90)", "flags"],
+        ["id", "types", "latency", "flags"],
         [
             [
                 c.id,
                 str(len(c.types)),
-                _dist(c.latency[0].distribution),
+                "; ".join(_rule(rule) for rule in c.latency),
                 " ".join(
                     flag
                     for flag, on in (
@@ -152,6 +171,14 @@ def render(scenario: Scenario) -> list[str]:
             for i in scenario.injects
         ],
     )
+    expected = [
+        [inject.id, action.text, _match(action)]
+        for inject in scenario.injects
+        for action in inject.expected_actions
+    ]
+    if expected:
+        out += ["", "Expected actions (what the MSEL expects the teams to do)"]
+        out += _table(["inject", "action", "matched in the log by"], expected)
     return out
 
 
@@ -174,3 +201,13 @@ def _inject_time(scenario: Scenario, inject: Inject) -> str:
             when += f" +{format_duration(condition.delay_us)}"
         return f"{inject.at_text} {when}" if inject.at_text else when
     return inject.at_text
+
+
+def _match(action: ExpectedAction) -> str:
+    """How the log tells that an expected action happened: `referral kz-mia-at → kz-soc
+    within 6h`, or — when only observers can tell."""
+    if action.match_type is None:
+        return "— (observers)"
+    route = f"{action.match_from or 'anyone'} → {action.match_to or 'anyone'}"
+    within = format_duration(action.within_us) if action.within_us else "—"
+    return f"{action.match_type} {route} within {within}"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Final
 
 SECOND: Final = 1_000_000
@@ -62,3 +65,41 @@ def format_duration(us: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return " ".join(parts[:2])
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Exercise times as people read them: STARTEX and the calendar jumps taken (each at an
+    exercise time, by a duration), so that a time shows its calendar moment and its day of
+    play: `2 Jun 14:00 (D2)` (SPEC §14)."""
+
+    startex: datetime
+    jumps: tuple[tuple[int, int], ...] = field(default=())
+    """(exercise µs at which the jump was taken, µs it jumped), in order."""
+
+    @classmethod
+    def of(cls, startex: str, jumps: Iterable[tuple[int, int]]) -> Calendar:
+        """From STARTEX's RFC 3339 text and the jumps."""
+        return cls(datetime.fromisoformat(startex), tuple(sorted(jumps)))
+
+    def play_us(self, t_us: int) -> int:
+        """The time of play of an exercise time (inside a jumped span: the jump's)."""
+        jumped = 0
+        for at_us, by_us in self.jumps:
+            if t_us >= at_us + by_us:
+                jumped += by_us
+            elif t_us > at_us:
+                return at_us - jumped
+            else:
+                break
+        return t_us - jumped
+
+    def day_time(self, t_us: int) -> str:
+        """The time of play as scenarios write it: `D2 14:00`."""
+        return format_day_time(self.play_us(t_us), self.startex.hour * 60 + self.startex.minute)
+
+    def label(self, t_us: int) -> str:
+        """The calendar moment (STARTEX's offset) and the day of play: `2 Jun 14:00 (D2)`."""
+        moment = self.startex + timedelta(microseconds=t_us)
+        day = self.day_time(t_us).split(" ", 1)[0]
+        return f"{moment.day} {moment:%b %H:%M} ({day})"
