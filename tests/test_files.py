@@ -170,7 +170,7 @@ def test_overwriting_on_read_only_media_is_one_line(mini_log: Path, nobody: Unpr
     """`run --overwrite` where nothing may be written: one line, and the log intact."""
     copy = read_only_copy(nobody, mini_log)
     before = copy.read_bytes()
-    line = one_clear_line(nobody.trafsim("run", str(MINI), "--db", str(copy), "--overwrite"))
+    line = one_clear_line(nobody.trafsim("run", "silk-thread", "--db", str(copy), "--overwrite"))
     assert "cannot write there (read-only)" in line
     assert copy.read_bytes() == before
 
