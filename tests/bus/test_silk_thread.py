@@ -182,3 +182,32 @@ def test_what_the_msel_says_for_an_agency_its_playbook_withholds(
         assert (inject.sender, inject.body.kind()) == (record.data["agency"], record.data["kind"])
         assert record.data["case"] in inject.envelope["case_refs"]
         assert record.origin == "playbook"
+
+
+def test_the_hotline_closure_is_channel_closed_naming_it() -> None:
+    """Alerts sent on the hotline while its maintenance closure is in force are refused
+    `channel_closed`, naming hotline-maintenance (never `no_channel`); over seeds 1 to 4
+    some are."""
+    found = 0
+    for seed in range(1, 5):
+        _, records = play(SILK_THREAD, seed)
+        start, end = next(
+            (r.t_us, r.data["end_us"])
+            for r in records
+            if r.kind == "disruption_started" and r.disruption_id == "hotline-maintenance"
+        )
+        refused = [
+            r
+            for r in records
+            if r.kind == "rejected"
+            and start <= r.t_us < end
+            and r.data["kind"] == "alert"
+            and r.data["sender"] == "excon"
+        ]
+        for record in refused:
+            assert (record.data["reason"], record.disruption_id) == (
+                "channel_closed",
+                "hotline-maintenance",
+            )
+        found += len(refused)
+    assert found >= 3
