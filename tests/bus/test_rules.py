@@ -457,3 +457,26 @@ def test_every_pool_is_a_fifo_queue_with_its_translators(seed: int) -> None:
         assert logged == expected
         checked += len(logged)
     assert checked > 20
+
+
+def test_machine_translation_takes_over_when_the_queue_is_long() -> None:
+    """One translator and `machine_after = 1`: the first question is served (4 h), the
+    second queues behind it, the third finds one waiting and is machine-translated at
+    once, flagged unverified; FIFO means the second starts when the first ends."""
+    pool = OFFICES.split('[[translation_pool]]\nid = "uz-uzb"')[1]
+    busy = OFFICES.replace(
+        pool,
+        pool.replace("servers = 2", "servers = 1").replace(
+            'service = { family = "fixed", median = "4h" }',
+            'service = { family = "fixed", median = "4h" }\nmachine = "fallback"\nmachine_after = 1',
+        ),
+    )
+    bus = Bus(parse_scenario(busy, "rules.toml"))
+    bus.begin()
+    sent = [send(bus, n, "kz-police", ["uz-police"], REQUEST) for n in range(3)]
+    ends = [ending(bus, envelope, "uz-police") for envelope in sent]
+    assert [end.t_us for end in ends] == [7 * HOUR, 11 * HOUR, 3 * HOUR]
+    flags = [end.data["delivery"]["machine_translated_unverified"] for end in ends]
+    assert flags == [False, False, True]
+    second = ends[1].data["delivery"]["delay_us"]
+    assert (second["translation_wait"], second["translation_service"]) == (4 * HOUR, 4 * HOUR)
