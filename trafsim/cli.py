@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import structlog
@@ -19,6 +21,7 @@ from trafsim.report import render_summary
 from trafsim.run_cmd import run_exercise
 from trafsim.scenario_cmd import list_scenarios, show, validate
 from trafsim.schema_cmd import write_catalogue, write_schemas
+from trafsim.serve_cmd import ServeOptions, serve
 from trafsim.trail_cmd import render_trail, trail
 from trafsim_bus import DEFAULT_SCENARIO, encode_metrics
 
@@ -69,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("db", type=Path, metavar="DB")
     metrics.add_argument("--json", action="store_true", help="print the metrics document as JSON")
     metrics.set_defaults(handler=_metrics)
+
+    _add_serve(commands)
 
     trail = commands.add_parser(
         "trail",
@@ -145,6 +150,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_serve(commands: Any) -> None:
+    """`trafsim serve` and its options."""
+    live = commands.add_parser(
+        "serve",
+        help="play an exercise live: the bus in real time, the team and control APIs",
+        description="Serve SCENARIO live on HOST:PORT: agencies played by teams (--play, "
+        "default: the scenario's played_by) wait for their teams, the others are played by "
+        "their playbooks. Tokens go to --tokens (default <db>.tokens.json, mode 0600). "
+        "SIGTERM or Ctrl-C commits and stops, unsealed; --resume continues from --db, paused.",
+    )
+    live.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO")
+    live.add_argument("--speed", type=float, default=1.0, help="exercise seconds per wall second")
+    live.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    live.add_argument("--port", type=int, default=8080, help="the port to listen on")
+    live.add_argument("--db", type=Path, metavar="PATH", help="the log (default: runs/...)")
+    live.add_argument("--tokens", type=Path, metavar="PATH", help="the tokens file")
+    live.add_argument("--play", metavar="ID,...", help="the agencies teams play (comma-separated)")
+    live.add_argument("--resume", action="store_true", help="continue the exercise in --db")
+    live.set_defaults(handler=_serve)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (0 ok, 1 bad input, 2 usage)."""
     args = build_parser().parse_args(argv)
@@ -202,6 +228,23 @@ def _print_metrics(document: dict[str, object], *, as_json: bool, db: str) -> in
         sys.stdout.flush()
     else:
         sys.stdout.write(render_summary(document, db))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not 0 < args.speed <= 10_000:
+        raise CliError(f"--speed: expected above 0 and at most 10000, got {args.speed}")
+    options = ServeOptions(
+        scenario=args.scenario,
+        speed=args.speed,
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        tokens=args.tokens,
+        play=tuple(a for a in args.play.split(",") if a) if args.play is not None else None,
+        resume=args.resume,
+    )
+    asyncio.run(serve(options))
     return 0
 
 

@@ -93,7 +93,9 @@ class Fold:
     def _envelope_submitted(self, record: Record) -> None:
         state = self.state
         envelope = _ENVELOPE.decode(msgspec.json.encode(record.data["envelope"]))
-        state.registry.register(envelope, hashlib.sha256(canonical_bytes(envelope)).digest())
+        state.registry.register(
+            envelope, hashlib.sha256(canonical_bytes(envelope)).digest(), record.seq
+        )
         state.msel.remember(
             "submitted",
             Seen.of(envelope, record.t_us, record.seq),

@@ -133,7 +133,7 @@ class Pipeline:
             envelope_id=envelope.id,
             data={"envelope": msgspec.to_builtins(envelope), **extra},
         )
-        self.state.registry.register(envelope, digest)
+        self.state.registry.register(envelope, digest, seq)
         self.submitted(envelope, seq)
         for recipient in envelope.recipients:
             self.create_delivery(envelope, recipient, seq)

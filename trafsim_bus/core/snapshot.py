@@ -68,6 +68,7 @@ def snapshot(state: BusState, entries: list[Entry], next_seq: int) -> dict[str, 
         },
         "registry": {
             "digests": sorted((str(i), d.hex()) for i, d in registry.digests.items()),
+            "submitted": sorted((str(i), seq) for i, seq in registry.submitted.items()),
             "by_kind": {
                 kind: [str(envelope.id) for envelope in envelopes]
                 for kind, envelopes in sorted(registry.by_kind.items())

@@ -27,6 +27,8 @@ class Registry:
     book, H2 parties, deliveries made and reads."""
 
     digests: dict[UUID, bytes] = field(default_factory=dict)
+    submitted: dict[UUID, int] = field(default_factory=dict)
+    """Seq of each `envelope_submitted` (a duplicate is answered with the first's)."""
     envelopes: dict[UUID, Envelope] = field(default_factory=dict)
     by_kind: dict[str, list[Envelope]] = field(default_factory=dict)
     consents: ConsentBook = field(default_factory=ConsentBook)
@@ -36,9 +38,11 @@ class Registry:
     reads: dict[DeliveryKey, int] = field(default_factory=dict)
     """Seq of each `message_read` record."""
 
-    def register(self, envelope: Envelope, digest: bytes) -> None:
-        """Note a submitted envelope: its digest, its kind, its consent, its H2 parties."""
+    def register(self, envelope: Envelope, digest: bytes, seq: int) -> None:
+        """Note a submitted envelope: its digest and seq, its kind, its consent, its H2
+        parties."""
         self.digests[envelope.id] = digest
+        self.submitted[envelope.id] = seq
         self.envelopes[envelope.id] = envelope
         self.by_kind.setdefault(envelope.body.kind(), []).append(envelope)
         self.consents.record(envelope)

@@ -135,11 +135,13 @@ class RealtimeDriver:
         *,
         clock: WallClock,
         on_outputs: Callable[[list[Output]], None] | None = None,
+        on_records: Callable[[list[Record]], None] | None = None,
     ) -> None:
         self.bus = bus
         self.writer = writer
         self.clock = clock
         self.on_outputs = on_outputs
+        self.on_records = on_records
         self.records: list[Record] = []
         """Records made so far, when there is no writer (tests)."""
         self.lateness = Lateness()
@@ -315,6 +317,8 @@ class RealtimeDriver:
             else:
                 self.writer.append(records)
                 self.writer.commit()
+            if self.on_records is not None:
+                self.on_records(records)
         outputs = self.bus.take_outputs()
         if outputs and self.on_outputs is not None:
             self.on_outputs(outputs)

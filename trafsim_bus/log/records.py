@@ -47,6 +47,24 @@ RECORD_KINDS: Final[tuple[str, ...]] = (
 )
 """Every kind of record, in the order docs/log-schema.md explains them."""
 
+TRAIL_KINDS: Final = frozenset(
+    {
+        "delivery_created",
+        "channel_resolved",
+        "barrier_decision",
+        "translation_queued",
+        "translation_started",
+        "translation_finished",
+        "delivery_held",
+        "delivery_released",
+        "disruption_effect",
+        "delivered",
+        "rejected",
+        "dropped",
+    }
+)
+"""The kinds that make up one delivery's trail (they name an envelope and a recipient)."""
+
 BARRIER_STAGES: Final[tuple[str, ...]] = (
     "admission",
     "routing",

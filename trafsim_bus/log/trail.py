@@ -9,25 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trafsim_bus.errors import LogError
-from trafsim_bus.log.records import Record
+from trafsim_bus.log.records import TRAIL_KINDS, Record
 from trafsim_bus.timebase import Calendar, format_duration
-
-_STEP_KINDS = frozenset(
-    {
-        "delivery_created",
-        "channel_resolved",
-        "barrier_decision",
-        "translation_queued",
-        "translation_started",
-        "translation_finished",
-        "delivery_held",
-        "delivery_released",
-        "disruption_effect",
-        "delivered",
-        "rejected",
-        "dropped",
-    }
-)
 
 
 @dataclass
@@ -133,15 +116,16 @@ def trail_of(records: Iterable[Record], envelope_id: str) -> Trail:
                 record.origin,
                 Calendar.of(startex, ()),
             )
-        elif trail is not None and record.recipient and record.kind in _STEP_KINDS:
-            trail.steps.setdefault(record.recipient, []).append(_step(record))
+        elif trail is not None and record.recipient and record.kind in TRAIL_KINDS:
+            trail.steps.setdefault(record.recipient, []).append(step_of(record))
     if trail is None:
         raise LogError(f"no envelope {envelope_id} was submitted in this log")
     trail.calendar = Calendar.of(startex, jumps)
     return trail
 
 
-def _step(record: Record) -> Step:
+def step_of(record: Record) -> Step:
+    """The step a record about a delivery tells."""
     data = record.data
     step = Step(
         record.seq,

@@ -84,7 +84,15 @@ def create_tables(db: sqlite_utils.Database) -> None:
 class EventLogWriter:
     """Appends records to a new log: hash chain, wall time, projections, WAL."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], str] = wall_clock) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], str] = wall_clock,
+        following: list[Record] | None = None,
+    ) -> None:
+        """A new log at `path`; with `following` (the records of an existing, unsealed log
+        at `path`, as verified), the same log, to be continued where it stops."""
         self.path = path
         self._clock = clock
         try:
@@ -94,11 +102,18 @@ class EventLogWriter:
         self._db = sqlite_utils.Database(self._conn)
         self._db.enable_wal()
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        create_tables(self._db)
         self._buffer: list[tuple[object, ...]] = []
         self._prev = GENESIS
         self._head_seq = -1
         self._projector = Projector()
+        if following is None:
+            create_tables(self._db)
+            return
+        for record in following:
+            self._prev = hashlib.sha256(self._prev + canonical(record)).digest()
+            self._head_seq = record.seq
+            self._projector.apply(record)
+        self._projector.committed()
 
     def append(self, records: Iterable[Record]) -> None:
         """Buffer records in order; they reach the file at the next `commit`."""

@@ -1,0 +1,94 @@
+"""The control API (SPEC §15, `/api/v1/control`, the controller's token): every action of
+SPEC §14, checked whole (422 with the path, nothing logged), and the exercise's status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from trafsim_bus.core.actions import ControlAction, decode_action
+from trafsim_bus.errors import ControlError, ExerciseClosedError
+from trafsim_bus.live.http import EXERCISE, ApiError, body_of, caller, json_response
+from trafsim_bus.live.routes import ApiRoute
+from trafsim_bus.live.schemas import ControlResult, ControlStatus
+from trafsim_bus.live.views import calendar_of, clock_view
+
+ACTIONS = (
+    "start", "pause", "resume", "speed", "skip", "jump", "end", "fire", "hold", "release",
+    "retime", "add", "cancel", "disrupt", "patch", "heal", "heal_all", "assign",
+)  # fmt: skip
+
+
+async def act(request: web.Request) -> web.Response:
+    """POST /control/{action}: the action's fields as a JSON object (none: `{}`)."""
+    who = caller(request)
+    if who.role != "controller":
+        raise ApiError(403, "forbidden", "only the controller may steer the exercise")
+    name = request.match_info["action"]
+    if name not in ACTIONS:
+        raise ApiError(404, "unknown_action", f"no control action {name!r} ({', '.join(ACTIONS)})")
+    data = await body_of(request)
+    try:
+        fields = msgspec.json.decode(data) if data.strip() else {}
+    except msgspec.DecodeError as exc:
+        raise ApiError(400, "not_json", f"the body is not JSON: {exc}") from None
+    if not isinstance(fields, dict):
+        raise ApiError(422, "bad_action", "expected a JSON object of the action's fields", "$")
+    document: dict[str, Any] = {**fields, "action": name}
+    exercise = request.config_dict[EXERCISE]
+    try:
+        action: ControlAction = decode_action(document)
+        receipt = await exercise.control(action, "controller", document)
+    except ControlError as exc:
+        raise ApiError(422, "refused", exc.message, exc.path) from None
+    except ExerciseClosedError as exc:
+        raise ApiError(409, exc.code, str(exc)) from None
+    return json_response(ControlResult(receipt.seq, receipt.action, clock_view(exercise.bus)))
+
+
+async def status(request: web.Request) -> web.Response:
+    """GET /control/status: the clock, every inject with its status, the disruptions in
+    force, the translation queues."""
+    who = caller(request)
+    if who.role not in ("controller", "evaluator"):
+        raise ApiError(403, "forbidden", "only the controller and the evaluator see this")
+    bus = request.config_dict[EXERCISE].bus
+    calendar = calendar_of(bus)
+    injects = [bus.msel.status(inject_id) for inject_id in bus.state.msel.injects]
+    disruptions = [
+        {
+            "id": disruption_id,
+            "type": state.disruption.type,
+            "description": state.disruption.description,
+            "since": calendar.label(state.start_us or 0),
+            "until": None if state.end_us is None else calendar.label(state.end_us),
+            "holding": len(state.held),
+        }
+        for disruption_id, state in bus.state.disruptions.active.items()
+    ]
+    queues = {
+        pool_id: {
+            "servers": pool.servers,
+            "serving": len(pool.serving),
+            "waiting": len(pool.waiting),
+        }
+        for pool_id, pool in bus.state.pools.items()
+    }
+    view = {
+        "clock": clock_view(bus),
+        "injects": injects,
+        "disruptions": disruptions,
+        "queues": queues,
+    }
+    return json_response(msgspec.convert(view, ControlStatus))
+
+
+ROUTES = (
+    ApiRoute("POST", "/api/v1/control/{action}", "Take a control action (SPEC §14)", act,
+             ("controller",), response=ControlResult, errors=(400, 401, 403, 404, 409, 413, 422)),
+    ApiRoute("GET", "/api/v1/control/status", "The clock, the MSEL, the disruptions, the queues",
+             status, ("controller", "evaluator"), response=ControlStatus, errors=(401, 403)),
+)  # fmt: skip
+"""The control API's routes."""

@@ -1,0 +1,113 @@
+"""What every API of a live exercise shares (SPEC §15): the error shape and statuses, who
+the caller is (a bearer token), bodies within the limit, JSON out. Domain errors become
+HTTP answers here and only here; bad input never gets a 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import msgspec
+import structlog
+from aiohttp import web
+
+from protocols import MAX_MESSAGE_BYTES
+from trafsim_bus.live.exercise import LiveExercise
+from trafsim_bus.live.tokens import Caller
+
+log = structlog.get_logger(__name__)
+
+EXERCISE: Final = web.AppKey("exercise", LiveExercise)
+"""The live exercise an application serves."""
+BODY_LIMIT: Final = MAX_MESSAGE_BYTES
+"""Bodies over 1 MiB are refused unread (413)."""
+
+
+class ErrorDetail(msgspec.Struct, omit_defaults=True):
+    """`{"status", "code", "message", "path"?}`."""
+
+    status: int
+    code: str
+    message: str
+    path: str | None = None
+
+
+class ErrorBody(msgspec.Struct):
+    """Every error: `{"error": {...}}`."""
+
+    error: ErrorDetail
+
+
+class ApiError(Exception):
+    """An answer other than success: its status, a code, a sentence, and the path of the
+    bad value where there is one."""
+
+    def __init__(self, status: int, code: str, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = ErrorDetail(status, code, message, path)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON answer (msgspec-encoded)."""
+    return web.Response(
+        body=msgspec.json.encode(data), status=status, content_type="application/json"
+    )
+
+
+def error_response(detail: ErrorDetail) -> web.Response:
+    """The error shape of SPEC §15."""
+    return json_response(ErrorBody(detail), detail.status)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every failure into the error shape; nothing escapes as a 5xx but a bug."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.detail)
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(
+            ErrorDetail(413, "too_large", f"the body is over the limit of {BODY_LIMIT} bytes")
+        )
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = "not_found" if exc.status == 404 else "http_error"
+        return error_response(ErrorDetail(exc.status, code, exc.reason))
+    except Exception:
+        log.exception("request_failed", path=request.path, method=request.method)
+        return error_response(ErrorDetail(500, "internal", "the server failed; see its log"))
+
+
+def caller(request: web.Request) -> Caller:
+    """Who calls: a bearer token, or 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorised", "send your token: Authorization: Bearer <token>")
+    found = request.config_dict[EXERCISE].tokens.caller(token.strip())
+    if found is None:
+        raise ApiError(401, "unauthorised", "this token is not one of this exercise's")
+    return found
+
+
+async def body_of(request: web.Request) -> bytes:
+    """The request body, refused unread (413) when over the limit."""
+    if request.content_length is not None and request.content_length > BODY_LIMIT:
+        raise ApiError(413, "too_large", f"the body is over the limit of {BODY_LIMIT} bytes")
+    data = await request.read()
+    if len(data) > BODY_LIMIT:
+        raise ApiError(413, "too_large", f"the body is over the limit of {BODY_LIMIT} bytes")
+    return data
+
+
+def path_and_sentence(detail: str) -> tuple[str | None, str]:
+    """`"$.body.x: expected ..."` → (`"$.body.x"`, `"expected ..."`)."""
+    head, separator, rest = detail.partition(": ")
+    if separator and head.startswith("$"):
+        return head, rest
+    return None, detail

@@ -1,0 +1,212 @@
+"""What the API shows of a live exercise, read from the core's state and the trails:
+an agency's inbox, one message with each recipient's status and trail, the directory of
+legal routes, the cases, the clock. Plain data, ready for JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from trafsim_bus.core.bus import Bus
+from trafsim_bus.core.deliveries import DeliveryKey
+from trafsim_bus.log.trail import Step
+from trafsim_bus.scenario.model import EXCON
+from trafsim_bus.timebase import Calendar
+
+
+def calendar_of(bus: Bus) -> Calendar:
+    """The exercise's calendar: every jump of the table (taken, or to come)."""
+    clock = bus.clock
+    jumps = [(clock.jump_start_us(jump.at_play_us), jump.by_us) for jump in clock.jumps]
+    return Calendar(bus.scenario.startex, tuple(jumps))
+
+
+def clock_view(bus: Bus) -> dict[str, Any]:
+    """`GET /clock`: where the exercise stands."""
+    clock = bus.clock
+    calendar = calendar_of(bus)
+    return {
+        "started": clock.started,
+        "paused": clock.paused,
+        "ended": clock.ended,
+        "speed": clock.speed,
+        "now_us": clock.now,
+        "now": calendar.label(clock.now),
+        "play_us": clock.play_now,
+        "endex_us": clock.endex_us,
+        "endex": calendar.label(clock.endex_us),
+    }
+
+
+def inbox_view(
+    bus: Bus,
+    agency: str,
+    trails: dict[str, dict[str, list[Step]]],
+    *,
+    kind: str | None = None,
+    case: str | None = None,
+    unread: bool = False,
+    since_seq: int = -1,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """`GET /agencies/{a}/inbox`: what was delivered to the agency, oldest first, from
+    `since_seq` on (the cursor), `limit` at a time."""
+    registry = bus.state.registry
+    calendar = calendar_of(bus)
+    rows = []
+    for key, seq in sorted(registry.delivered.items(), key=lambda item: item[1]):
+        if key.recipient != agency or seq <= since_seq:
+            continue
+        envelope = registry.envelopes[key.envelope_id]
+        read = key in registry.reads
+        steps = trails.get(str(envelope.id), {}).get(agency, [])
+        delivered_us = steps[-1].t_us if steps else None
+        if kind is not None and envelope.body.kind() != kind:
+            continue
+        if case is not None and case not in envelope.case_refs:
+            continue
+        if unread and read:
+            continue
+        rows.append(
+            {
+                "seq": seq,
+                "envelope_id": str(envelope.id),
+                "kind": envelope.body.kind(),
+                "sender": envelope.sender,
+                "priority": envelope.priority.level,
+                "case_refs": list(envelope.case_refs),
+                "read": read,
+                "risk_to_life": envelope.risk_to_life,
+                "delivered_us": delivered_us,
+                "delivered": None if delivered_us is None else calendar.label(delivered_us),
+            }
+        )
+        if len(rows) == limit:
+            break
+    unread_count = sum(
+        1 for key in registry.delivered if key.recipient == agency and key not in registry.reads
+    )
+    return {
+        "messages": rows,
+        "unread": unread_count,
+        "next_since_seq": rows[-1]["seq"] if len(rows) == limit else None,
+    }
+
+
+def message_view(
+    bus: Bus, envelope_id: UUID, trails: dict[str, dict[str, list[Step]]]
+) -> dict[str, Any] | None:
+    """`GET /messages/{id}`: the envelope, and per recipient its status and trail; while
+    pending, where it stands (its due time, its place in a translation queue, its hold)."""
+    registry = bus.state.registry
+    envelope = registry.envelopes.get(envelope_id)
+    if envelope is None:
+        return None
+    calendar = calendar_of(bus)
+    recipients = {}
+    steps_by_recipient = trails.get(str(envelope_id), {})
+    for recipient in envelope.recipients:
+        steps = steps_by_recipient.get(recipient, [])
+        recipients[recipient] = {
+            "status": _status(steps),
+            "trail": [_step(step, calendar) for step in steps],
+            "now": _where(bus, DeliveryKey(envelope_id, recipient), calendar),
+            "read": DeliveryKey(envelope_id, recipient) in registry.reads,
+        }
+    return {"envelope": msgspec.to_builtins(envelope), "recipients": recipients}
+
+
+def _status(steps: list[Step]) -> str:
+    ends = [step.kind for step in steps if step.kind in ("delivered", "rejected", "dropped")]
+    return ends[-1] if ends else "pending"
+
+
+def _step(step: Step, calendar: Calendar) -> dict[str, Any]:
+    return {
+        "seq": step.seq,
+        "t_us": step.t_us,
+        "when": calendar.label(step.t_us),
+        "kind": step.kind,
+        "stage": step.stage,
+        "outcome": step.outcome,
+        "reason": step.reason,
+        "added_us": step.added_us,
+        "detail": step.detail,
+        "disruption_id": step.disruption_id,
+        "pool_id": step.pool_id,
+    }
+
+
+def _where(bus: Bus, key: DeliveryKey, calendar: Calendar) -> dict[str, Any] | None:
+    """Where a pending delivery stands now (None when it has ended)."""
+    pending = bus.state.pending.get(key)
+    if pending is None:
+        return None
+    place: dict[str, Any] = {"stage": pending.stage}
+    if pending.stage in ("transit", "to_translation"):
+        place["due_us"] = pending.due_us
+        place["due"] = calendar.label(pending.due_us)
+    translation = pending.translation
+    if translation is not None and pending.stage in ("translation_wait", "translation_service"):
+        pool = bus.state.pools[translation.pool.id]
+        place["pool"] = translation.pool.id
+        place["pool_name"] = translation.pool.name
+        if pending.stage == "translation_wait":
+            place["position"] = list(pool.waiting).index(key) + 1
+            place["waiting"] = len(pool.waiting)
+        else:
+            place["due_us"] = pool.serving[key]
+            place["due"] = calendar.label(pool.serving[key])
+    if pending.stage == "held":
+        for disruption_id, state in bus.state.disruptions.active.items():
+            if key in state.held:
+                place["held_by"] = disruption_id
+                place["held_since"] = calendar.label(pending.held_since)
+                place["description"] = state.disruption.description
+    return place
+
+
+def directory_view(bus: Bus, agency: str) -> dict[str, Any]:
+    """`GET /agencies/{a}/directory`: for each message type, the channels the agency may
+    use and to whom (competence and jurisdiction applied)."""
+    scenario = bus.scenario
+    me = scenario.agencies[agency]
+    routes: dict[str, list[dict[str, Any]]] = {}
+    for channel in scenario.channels:
+        for kind in sorted(channel.types):
+            if not scenario.jurisdiction.may_use(channel.id, me.kind, kind):
+                continue
+            to = [
+                other.id
+                for other in scenario.agencies.values()
+                if other.id != EXCON
+                and channel.connects(me, other)
+                and scenario.jurisdiction.competent(other.kind, kind)
+            ]
+            if to:
+                routes.setdefault(kind, []).append({"channel": channel.id, "to": to})
+    return {"agency": agency, "types": dict(sorted(routes.items()))}
+
+
+def cases_view(bus: Bus, agency: str) -> dict[str, Any]:
+    """`GET /agencies/{a}/cases`: the cases of the messages the agency sent or received,
+    each with its messages and their latest step."""
+    registry = bus.state.registry
+    received = {key.envelope_id for key in registry.delivered if key.recipient == agency}
+    cases: dict[str, list[dict[str, Any]]] = {}
+    for envelope in registry.envelopes.values():
+        if envelope.sender != agency and envelope.id not in received:
+            continue
+        for case in envelope.case_refs:
+            cases.setdefault(case, []).append(
+                {
+                    "envelope_id": str(envelope.id),
+                    "kind": envelope.body.kind(),
+                    "sender": envelope.sender,
+                    "recipients": list(envelope.recipients),
+                    "sent": envelope.sender == agency,
+                }
+            )
+    return {"cases": dict(sorted(cases.items()))}
