@@ -280,6 +280,36 @@ def test_disrupt_patch_heal_and_heal_all(exercise: Exercise) -> None:
     assert not exercise.bus.state.disruptions.active
 
 
+def test_a_disruption_id_is_taken_once_and_a_scheduled_one_can_be_called_off(
+    exercise: Exercise,
+) -> None:
+    """SPEC §8, §14: a controller's disruption id may not be reused, whether the first is
+    scheduled, in force or healed; healing one that has not started yet calls it off: it is
+    logged healed (not started, nothing released) and never comes into force."""
+    outage = {"type": "outage", "target": {"agencies": ["kz-ngo"]}}
+    exercise.act(
+        action="disrupt",
+        disruption={"id": "later", **outage, "schedule": {"start": "D1 20:00", "duration": "1h"}},
+    )
+    exercise.act(action="disrupt", disruption={"id": "now", **outage})
+    exercise.act(action="disrupt", disruption={"id": "over", **outage})
+    exercise.act(action="heal", id="over")
+    for taken in ("later", "now", "over"):
+        with pytest.raises(ControlError) as refused:
+            exercise.act(action="disrupt", disruption={"id": taken, "type": "loss"})
+        assert (refused.value.path, refused.value.message) == (
+            "$.disruption.id",
+            f"a disruption '{taken}' exists already",
+        )
+    exercise.at(0.5)
+    called_off = exercise.act(action="heal", id="later")
+    exercise.at(12)
+    (healed,) = [r for r in exercise.kinds("disruption_healed") if r.disruption_id == "later"]
+    assert (healed.t_us, healed.origin, healed.cause_seq) == (HOUR // 2, "controller", called_off)
+    assert healed.data == {"at_endex": False, "released": 0, "started": False}
+    assert [r for r in exercise.kinds("disruption_started") if r.disruption_id == "later"] == []
+
+
 def test_assign_hands_an_agency_to_a_team_and_back(tmp_path: Path) -> None:
     """Assigned to a team, an agency's deliveries wait for the team (its playbook stays
     silent); handed back, its playbook answers again."""

@@ -136,9 +136,10 @@ MLA = {
 }
 
 
-def exercise(extra: str = "") -> Bus:
-    """The rules scenario (plus `extra`), begun, nobody playing."""
-    bus = Bus(parse_scenario(OFFICES + extra, "rules.toml"))
+def exercise(extra: str = "", days: int = 3) -> Bus:
+    """The rules scenario (plus `extra`, lasting `days`), begun, nobody playing."""
+    text = OFFICES.replace('duration = "3d"', f'duration = "{days}d"')
+    bus = Bus(parse_scenario(text + extra, "rules.toml"))
     bus.begin()
     return bus
 
@@ -480,3 +481,100 @@ def test_machine_translation_takes_over_when_the_queue_is_long() -> None:
     assert flags == [False, False, True]
     second = ends[1].data["delivery"]["delay_us"]
     assert (second["translation_wait"], second["translation_service"]) == (4 * HOUR, 4 * HOUR)
+
+
+def at(bus: Bus, t_us: int) -> list[tuple[str | None, str]]:
+    """(envelope, kind) of every delivery record at `t_us`, in log order, after ENDEX."""
+    bus.advance_to(bus.clock.endex_us)
+    return [
+        (r.envelope_id, r.kind)
+        for r in bus.recorder.records
+        if r.t_us == t_us and r.recipient is not None and r.kind != "barrier_decision"
+    ]
+
+
+def test_simultaneous_events_of_different_kinds_keep_the_order_they_were_decided_in() -> None:
+    """SPEC §14 (what is due runs in (time, seq) order): at 7 h a translation started at
+    3 h ends and a question sent at 4 h reaches the translators; the translation was
+    decided first, so the first question is delivered before the second is queued (then
+    served until 11 h)."""
+    bus = exercise()
+    first = send(bus, 1, "kz-police", ["uz-police"], REQUEST)
+    bus.advance_to(4 * HOUR)
+    second = send(bus, 2, "kz-police", ["uz-police"], REQUEST)
+    assert at(bus, 7 * HOUR) == [
+        (str(first.id), "translation_finished"),
+        (str(first.id), "delivered"),
+        (str(second.id), "translation_queued"),
+        (str(second.id), "translation_started"),
+    ]
+    assert ending(bus, second, "uz-police").t_us == 11 * HOUR
+
+
+def test_a_sender_side_transit_ends_with_another_arrival_in_order() -> None:
+    """SPEC §7: an MLA request's transit (decided when its translation ended, at 1 d) ends
+    at 3 d, when a question sent at 2 d 21 h reaches the UZ translators: the request is
+    delivered first, the question 4 h later."""
+    bus = exercise(days=6)
+    mla = send(bus, 1, "kz-pgo", ["uz-pgo"], MLA)
+    bus.advance_to(2 * DAY + 21 * HOUR)
+    question = send(bus, 2, "kz-police", ["uz-police"], REQUEST)
+    assert at(bus, 3 * DAY) == [
+        (str(mla.id), "delivered"),
+        (str(question.id), "translation_queued"),
+        (str(question.id), "translation_started"),
+    ]
+    assert ending(bus, question, "uz-police").t_us == 3 * DAY + 4 * HOUR
+
+
+def test_a_transit_released_by_a_heal_ends_with_one_sent_at_the_heal() -> None:
+    """SPEC §8: a question held from submission by a cut (store and forward, to 1 d) sets
+    off at the heal; one sent right after the heal sets off then too: both reach the UZ
+    pool (2 translators) at 1 d 3 h in that order and are delivered at 1 d 7 h."""
+    cut = """
+[[disruption]]
+id = "cut"
+type = "link_cut"
+target = { countries = ["KZ", "UZ"] }
+schedule = { start = "D1 09:00", duration = "1d" }
+"""
+    bus = exercise(cut)
+    held = send(bus, 1, "kz-police", ["uz-police"], REQUEST)
+    bus.advance_to(DAY)
+    fresh = send(bus, 2, "kz-police", ["uz-police"], REQUEST)
+    arrivals = [e for e, kind in at(bus, DAY + 3 * HOUR) if kind == "translation_queued"]
+    assert arrivals == [str(held.id), str(fresh.id)]
+    assert [ending(bus, sent, "uz-police").t_us for sent in (held, fresh)] == [DAY + 7 * HOUR] * 2
+
+
+TYPED = """
+[[channel]]
+id = "typed"
+from = ["kz-police"]
+to = ["uz-police"]
+both_ways = true
+types = ["info_request", "info_response"]
+latency = [
+  { types = ["info_response"], family = "fixed", median = "1h" },
+  { to_country = ["KZ"], family = "fixed", median = "2h" },
+  { family = "fixed", median = "5h" },
+]
+"""
+
+
+def test_latency_rules_filter_by_type_and_recipients_country() -> None:
+    """SPEC §6: the first rule whose filters match wins: a response from UZ takes the
+    response rule (1 h); a question to KZ the `to_country` rule (2 h); a question to UZ
+    the last rule (5 h)."""
+    bus = exercise(TYPED)
+    findings = {"kind": "info_response", "findings": ["x"]}
+    graded = {"evaluation": {"source": "B", "information": 2}, "handling": {"codes": ["H1"]}}
+    response = send(bus, 1, "uz-police", ["kz-police"], findings, channel="typed", **graded)
+    to_kz = send(bus, 2, "uz-police", ["kz-police"], REQUEST, channel="typed")
+    to_uz = send(bus, 3, "kz-police", ["uz-police"], REQUEST, channel="typed")
+    latencies = {
+        r.envelope_id: r.data["added_us"]
+        for r in bus.recorder.records
+        if r.kind == "barrier_decision" and r.data["stage"] == "latency"
+    }
+    assert latencies == {str(response.id): HOUR, str(to_kz.id): 2 * HOUR, str(to_uz.id): 5 * HOUR}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from typing import Any
+from uuid import uuid5
 
 import msgspec
 
@@ -541,6 +542,14 @@ class Pipeline:
             refusal,
             exercise_datetime(self.scenario, self.now),
         )
+        taken, n = self.state.registry.digests, 0
+        while nack.id in taken:
+            # A team took the id first: the nack takes the next derived one, never a
+            # second envelope under one id.
+            n += 1
+            nack = msgspec.structs.replace(
+                nack, id=uuid5(self.exercise_id, f"nack:{refused.id}:{recipient}:{n}")
+            )
         self._enter(nack, hashlib.sha256(canonical_bytes(nack)).digest(), "bus", cause_seq, {})
 
 
