@@ -15,9 +15,11 @@ from aiohttp import web
 
 from agencies import build_playbooks
 from agencies.node import ROUTES as TEAM_ROUTES
+from agencies.node.console import setup_console
 from trafsim.errors import CliError
 from trafsim.run_cmd import VERSION, default_db, is_event_log
 from trafsim_bus import Bus, load_scenario, verify_log
+from trafsim_bus.core.actions import decode_action
 from trafsim_bus.core.restore import restore
 from trafsim_bus.drivers.realtime import MonotonicClock, WallClock
 from trafsim_bus.errors import BusError
@@ -50,12 +52,13 @@ class ServeOptions:
 
 def create_app(exercise: LiveExercise) -> web.Application:
     """The application of a live exercise: the team and control APIs and their OpenAPI
-    document, all under `/api/v1`."""
+    document under `/api/v1`, and the consoles under `/console/`."""
     app = web.Application(middlewares=[errors], client_max_size=BODY_LIMIT + 1)
     app[EXERCISE] = exercise
     routes = [*TEAM_ROUTES, *CONTROL_ROUTES, OPENAPI_ROUTE]
     register(app, routes)
     app[OPENAPI_DOCUMENT] = openapi(routes, title="trafsim live exercise", version=VERSION)
+    setup_console(app)
     return app
 
 
@@ -84,7 +87,7 @@ def prepare(options: ServeOptions, clock: WallClock | None = None) -> LiveExerci
     played = (
         options.play
         if options.play is not None
-        else tuple(a.id for a in scenario.agencies.values() if a.played_by == "team")
+        else tuple(agency for agency in agencies if scenario.agencies[agency].played_by == "team")
     )
     unknown = [agency for agency in played if agency not in agencies]
     if unknown:
@@ -102,7 +105,6 @@ def prepare(options: ServeOptions, clock: WallClock | None = None) -> LiveExerci
         simcell=[agency for agency in agencies if agency not in played],
     )
     bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
-    bus.clock.speed = options.speed
     tokens = Tokens.new(agencies)
     tokens.save(options.tokens or _tokens_path(db))
     return LiveExercise(bus, EventLogWriter(db), tokens, clock=clock, db=db)
@@ -134,8 +136,15 @@ def _tokens_path(db: Path) -> Path:
 
 
 async def serve(options: ServeOptions) -> None:
-    """Play the exercise until SIGTERM or Ctrl-C (or ENDEX), answering on host:port."""
+    """Play the exercise until SIGTERM or Ctrl-C (or ENDEX), answering on host:port (port 0:
+    one the system picks, printed)."""
     exercise = prepare(options)
+    # From here on a signal stops the exercise cleanly (committed, unsealed), even while
+    # the server is still starting or the URLs are being printed.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     app = create_app(exercise)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -144,16 +153,24 @@ async def serve(options: ServeOptions) -> None:
     await exercise.start()
     if options.resume:
         await exercise.driver.pause_on_resume()
-    base = f"http://{options.host}:{options.port}/api/v1"
+    elif options.speed != exercise.bus.clock.speed:
+        # The speed is an input like any other, logged, so that a replay of the log has
+        # the same clock (a restored exercise keeps the speed its log ends with).
+        speed = {"action": "speed", "factor": options.speed}
+        await exercise.control(decode_action(speed), "trafsim", speed)
+    ports = [address[1] for address in runner.addresses if isinstance(address, tuple)]
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    base = f"http://{host}:{ports[0] if ports else options.port}/api/v1"
     tokens = options.tokens or _tokens_path(exercise.db)
     print(f"exercise {exercise.bus.exercise_id} · log {exercise.db}", flush=True)
     print(f"team API     {base}/agencies/<agency>/... (tokens in {tokens})", flush=True)
     print(f"control API  {base}/control/...", flush=True)
     print(f"OpenAPI      {base}/openapi.json", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    console = base.removesuffix("/api/v1") + "/console/"
+    print(f"consoles     {console} (sign in with a token)", flush=True)
+    teams = [a for a in exercise.bus.scenario.agencies if a not in exercise.bus.state.simcell]
+    for agency in (a for a in teams if a != EXCON):
+        print(f"  {agency:<14} {console}{agency}/", flush=True)
     ended = asyncio.create_task(exercise.finished())
     waiting = asyncio.create_task(stop.wait())
     await asyncio.wait({ended, waiting}, return_when=asyncio.FIRST_COMPLETED)

@@ -47,6 +47,14 @@ class ExerciseClosedError(BusError):
         )
 
 
+class DriverStoppedError(BusError):
+    """An input that came while the live driver stops (a server shutting down); nothing
+    was logged."""
+
+    def __init__(self) -> None:
+        super().__init__("the exercise is not running here: the driver has stopped")
+
+
 class UnknownMessageError(BusError):
     """A message that does not exist, or that the agency was never given; nothing logged."""
 

@@ -146,7 +146,11 @@ async def message(request: web.Request) -> web.Response:
     visible = envelope is not None and (
         who.role != "team" or who.agency == envelope.sender or who.agency in envelope.recipients
     )
-    view = message_view(exercise.bus, envelope_id, exercise.trails) if visible else None
+    view = (
+        message_view(exercise.bus, envelope_id, exercise.trails, exercise.deliveries)
+        if visible
+        else None
+    )
     if view is None:
         raise ApiError(404, "unknown_message", f"no message {envelope_id} that you may see")
     return json_response(msgspec.convert(view, MessageView))
@@ -182,7 +186,8 @@ async def cases(request: web.Request) -> web.Response:
 async def clock(request: web.Request) -> web.Response:
     """GET /clock: where the exercise stands."""
     caller(request)
-    return json_response(msgspec.convert(clock_view(request.config_dict[EXERCISE].bus), ClockView))
+    exercise = request.config_dict[EXERCISE]
+    return json_response(msgspec.convert(clock_view(exercise.bus, exercise.now_us()), ClockView))
 
 
 async def events(request: web.Request) -> web.StreamResponse:

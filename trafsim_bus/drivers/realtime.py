@@ -22,7 +22,7 @@ from trafsim_bus.core.actions import End, Jump, Pause, Resume, Skip, Speed, Star
 from trafsim_bus.core.bus import Bus
 from trafsim_bus.core.inputs import ControlInput, Input
 from trafsim_bus.core.outputs import ControlReceipt, Output, ReadReceipt, Submission
-from trafsim_bus.errors import BusError, ExerciseClosedError
+from trafsim_bus.errors import BusError, DriverStoppedError, ExerciseClosedError
 from trafsim_bus.log.records import Record
 from trafsim_bus.log.writer import EventLogWriter
 from trafsim_bus.timebase import SECOND
@@ -223,9 +223,7 @@ class RealtimeDriver:
                 pending = self._queue.get_nowait()
                 if not pending.answer.done():
                     pending.answer.set_exception(
-                        ExerciseClosedError("exercise_ended")
-                        if bus.ended
-                        else BusError("the exercise is not running here: the driver has stopped")
+                        ExerciseClosedError("exercise_ended") if bus.ended else DriverStoppedError()
                     )
         log.info("live_run_stopped", sealed=bus.ended, records=bus.recorder.next_seq)
 
@@ -233,7 +231,7 @@ class RealtimeDriver:
         if self._done:
             if self.bus.ended:
                 raise ExerciseClosedError("exercise_ended")
-            raise BusError("the exercise is not running here: the driver has stopped")
+            raise DriverStoppedError()
         future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Queued(item, future))
         return await future

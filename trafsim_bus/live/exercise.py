@@ -58,6 +58,8 @@ class LiveExercise:
         self.tokens = tokens
         self.db = db
         self.trails: dict[str, dict[str, list[Step]]] = {}
+        self.deliveries: dict[tuple[str, str], dict[str, Any]] = {}
+        """The delivery record of each (envelope id, recipient) delivered."""
         self.feeds: set[Feed] = set()
         self.driver = RealtimeDriver(bus, writer, clock=clock, on_records=self._records)
         self._task: asyncio.Task[None] | None = None
@@ -88,6 +90,17 @@ class LiveExercise:
         """Wait until the driver stops (ENDEX, or `stop`)."""
         if self._task is not None:
             await asyncio.shield(self._task)
+
+    def now_us(self) -> int:
+        """The exercise time the wall clock says now (the core runs events as they fall
+        due, so between them it stands at the last one)."""
+        clock = self.bus.clock
+        if not clock.started or clock.paused or clock.ended:
+            return clock.now
+        play = self.driver.play_at(self.driver.clock.now())
+        if play >= clock.play_end_us:
+            return clock.endex_us
+        return max(clock.now, clock.play_to_exercise(play))
 
     @property
     def running(self) -> bool:
@@ -148,6 +161,8 @@ class LiveExercise:
                 self.trails.setdefault(record.envelope_id, {}).setdefault(
                     record.recipient, []
                 ).append(step_of(record))
+                if record.kind == "delivered":
+                    self.deliveries[record.envelope_id, record.recipient] = record.data["delivery"]
             if quiet:
                 continue
             if record.kind == "clock_changed":

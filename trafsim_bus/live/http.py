@@ -4,6 +4,7 @@ HTTP answers here and only here; bad input never gets a 5xx."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -12,13 +13,17 @@ import structlog
 from aiohttp import web
 
 from protocols import MAX_MESSAGE_BYTES
+from trafsim_bus.errors import DriverStoppedError
 from trafsim_bus.live.exercise import LiveExercise
+from trafsim_bus.live.sessions import COOKIE, CSRF_HEADER, Session, Sessions
 from trafsim_bus.live.tokens import Caller
 
 log = structlog.get_logger(__name__)
 
 EXERCISE: Final = web.AppKey("exercise", LiveExercise)
 """The live exercise an application serves."""
+SESSIONS: Final = web.AppKey("sessions", Sessions)
+"""The consoles signed in to the application."""
 BODY_LIMIT: Final = MAX_MESSAGE_BYTES
 """Bodies over 1 MiB are refused unread (413)."""
 
@@ -69,6 +74,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except ApiError as exc:
         return error_response(exc.detail)
+    except DriverStoppedError as exc:
+        return error_response(ErrorDetail(503, "stopping", str(exc)))
     except web.HTTPRequestEntityTooLarge:
         return error_response(
             ErrorDetail(413, "too_large", f"the body is over the limit of {BODY_LIMIT} bytes")
@@ -83,9 +90,15 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(ErrorDetail(500, "internal", "the server failed; see its log"))
 
 
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def caller(request: web.Request) -> Caller:
-    """Who calls: a bearer token, or 401."""
+    """Who calls: a bearer token, or a console's session cookie (with its CSRF token on a
+    request that changes state), or 401."""
     header = request.headers.get("Authorization", "")
+    if not header and COOKIE in request.cookies:
+        return session_of(request).caller
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorised", "send your token: Authorization: Bearer <token>")
@@ -93,6 +106,20 @@ def caller(request: web.Request) -> Caller:
     if found is None:
         raise ApiError(401, "unauthorised", "this token is not one of this exercise's")
     return found
+
+
+def session_of(request: web.Request) -> Session:
+    """The console session of the request's cookie, or 401; on a request that changes
+    state, its CSRF token must come in `X-CSRF-Token` (403 if not)."""
+    sessions = request.config_dict.get(SESSIONS)
+    session = None if sessions is None else sessions.get(request.cookies.get(COOKIE, ""))
+    if session is None:
+        raise ApiError(401, "unauthorised", "sign in again: this session is not open")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not secrets.compare_digest(sent.encode(), session.csrf.encode()):
+            raise ApiError(403, "csrf", f"send the session's {CSRF_HEADER} header")
+    return session
 
 
 async def body_of(request: web.Request) -> bytes:

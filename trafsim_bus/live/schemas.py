@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from protocols.delivery import Delivery
+
 
 class SubmissionResult(msgspec.Struct):
     """A submission committed to the log (202; 200 for the same envelope again)."""
@@ -84,13 +86,34 @@ class Step(msgspec.Struct):
     pool_id: str | None
 
 
+class Whereabouts(msgspec.Struct, omit_defaults=True):
+    """Where a pending delivery stands: its stage; in transit its due time; at a
+    translation pool its place in the queue and an ETA (an estimate), or when its
+    translator is done; held, by which disruption since when."""
+
+    stage: str
+    due_us: int | None = None
+    due: str | None = None
+    pool: str | None = None
+    pool_name: str | None = None
+    position: int | None = None
+    waiting: int | None = None
+    eta_us: int | None = None
+    eta: str | None = None
+    held_by: str | None = None
+    held_since: str | None = None
+    description: str | None = None
+
+
 class RecipientView(msgspec.Struct):
-    """A delivery: its status, its trail, and (pending) where it stands now."""
+    """A delivery: its status, its trail, (pending) where it stands now, and (delivered)
+    its delivery record."""
 
     status: str
     trail: list[Step]
-    now: dict[str, Any] | None
+    now: Whereabouts | None
     read: bool
+    delivery: Delivery | None = None
 
 
 class MessageView(msgspec.Struct):

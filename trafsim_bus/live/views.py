@@ -4,6 +4,7 @@ legal routes, the cases, the clock. Plain data, ready for JSON."""
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 from uuid import UUID
 
@@ -23,17 +24,19 @@ def calendar_of(bus: Bus) -> Calendar:
     return Calendar(bus.scenario.startex, tuple(jumps))
 
 
-def clock_view(bus: Bus) -> dict[str, Any]:
-    """`GET /clock`: where the exercise stands."""
+def clock_view(bus: Bus, now_us: int | None = None) -> dict[str, Any]:
+    """`GET /clock`: where the exercise stands (`now_us`: the exercise time the wall clock
+    says, when it is ahead of the last event the core ran)."""
     clock = bus.clock
     calendar = calendar_of(bus)
+    now = max(clock.now, now_us if now_us is not None else clock.now)
     return {
         "started": clock.started,
         "paused": clock.paused,
         "ended": clock.ended,
         "speed": clock.speed,
-        "now_us": clock.now,
-        "now": calendar.label(clock.now),
+        "now_us": now,
+        "now": calendar.label(now),
         "play_us": clock.play_now,
         "endex_us": clock.endex_us,
         "endex": calendar.label(clock.endex_us),
@@ -96,7 +99,10 @@ def inbox_view(
 
 
 def message_view(
-    bus: Bus, envelope_id: UUID, trails: dict[str, dict[str, list[Step]]]
+    bus: Bus,
+    envelope_id: UUID,
+    trails: dict[str, dict[str, list[Step]]],
+    deliveries: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
     """`GET /messages/{id}`: the envelope, and per recipient its status and trail; while
     pending, where it stands (its due time, its place in a translation queue, its hold)."""
@@ -114,6 +120,7 @@ def message_view(
             "trail": [_step(step, calendar) for step in steps],
             "now": _where(bus, DeliveryKey(envelope_id, recipient), calendar),
             "read": DeliveryKey(envelope_id, recipient) in registry.reads,
+            "delivery": (deliveries or {}).get((str(envelope_id), recipient)),
         }
     return {"envelope": msgspec.to_builtins(envelope), "recipients": recipients}
 
@@ -156,6 +163,9 @@ def _where(bus: Bus, key: DeliveryKey, calendar: Calendar) -> dict[str, Any] | N
         if pending.stage == "translation_wait":
             place["position"] = list(pool.waiting).index(key) + 1
             place["waiting"] = len(pool.waiting)
+            eta_us = queue_eta(bus, key)
+            place["eta_us"] = eta_us
+            place["eta"] = None if eta_us is None else calendar.label(eta_us)
         else:
             place["due_us"] = pool.serving[key]
             place["due"] = calendar.label(pool.serving[key])
@@ -166,6 +176,36 @@ def _where(bus: Bus, key: DeliveryKey, calendar: Calendar) -> dict[str, Any] | N
                 place["held_since"] = calendar.label(pending.held_since)
                 place["description"] = state.disruption.description
     return place
+
+
+def queue_eta(bus: Bus, key: DeliveryKey) -> int | None:
+    """When a delivery waiting for a translator should arrive, estimated: the pool's
+    translators free up as their jobs are due, every job ahead of it and its own take the
+    median service time, in queue order; a sender-side translation then takes its transit.
+    An estimate (services are drawn when they start), shown as an ETA; None while the
+    pool has no translator at all."""
+    pending = bus.state.pending[key]
+    translation = pending.translation
+    if translation is None:
+        raise ValueError(f"{key} is not waiting for a translator")
+    state = bus.state.pools[translation.pool.id]
+    if state.servers == 0:
+        return None
+    now = bus.clock.now
+    free = sorted(state.serving.values())
+    free += [now] * max(0, state.servers - len(free))
+    heapq.heapify(free)
+    finished = now
+    for waiting in state.waiting:
+        model = bus.state.pending[waiting]
+        pool = translation.pool
+        service = pool.certified if model.certified and pool.certified is not None else pool.service
+        start = max(heapq.heappop(free), now)
+        finished = start + service.median_us
+        heapq.heappush(free, finished)
+        if waiting == key:
+            break
+    return finished + (pending.latency_us if translation.side == "sender" else 0)
 
 
 def directory_view(bus: Bus, agency: str) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""The console's labels in English and Russian, from the message catalogues in
+`catalogue/` (one TOML file per language, the same keys in each: a test checks it).
+Message content is never translated: it is shown as written."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Final
+
+LANGUAGES: Final = ("en", "ru")
+"""The console's languages; the first is the default."""
+LANGUAGE_COOKIE: Final = "trafsim_lang"
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """A language's labels, keyed `section.key`."""
+    text = resources.files(__package__).joinpath("catalogue", f"{language}.toml").read_text("utf-8")
+    flat: dict[str, str] = {}
+    for section, labels in tomllib.loads(text).items():
+        for key, label in labels.items():
+            flat[f"{section}.{key}"] = label
+    return flat
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The labels of one language; calling it gives a label with its placeholders filled."""
+
+    language: str
+
+    def __call__(self, key: str, **params: Any) -> str:
+        label = catalogue(self.language)[key]
+        return label.format(**params) if params else label
+
+    def has(self, key: str) -> bool:
+        """Whether the catalogue has a label for `key`."""
+        return key in catalogue(self.language)
+
+    def of(self, section: str, value: str | None) -> str:
+        """The label of a value in a section (a message type, a reason, a stage), or the
+        value itself when the catalogue has none (a scenario's own words)."""
+        if value is None:
+            return ""
+        key = f"{section}.{value}"
+        return self(key) if self.has(key) else value
+
+    @property
+    def other(self) -> str:
+        """The language the switch offers."""
+        return LANGUAGES[1] if self.language == LANGUAGES[0] else LANGUAGES[0]
+
+
+def chosen_language(cookie: str | None, accept: str) -> str:
+    """The console's language: the cookie's, else the browser's first known one, else
+    English."""
+    if cookie in LANGUAGES:
+        return cookie
+    for part in accept.split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return LANGUAGES[0]

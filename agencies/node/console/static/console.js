@@ -1,0 +1,83 @@
+// The console's live parts: the page follows the exercise over Server-Sent Events and
+// re-renders from the server (no HTML is built from strings here), the clock ticks, and
+// a message a team opens is marked read.
+const page = document.body.dataset.page;
+const agency = document.body.dataset.agency;
+const envelope = document.body.dataset.envelope;
+const role = document.body.dataset.role;
+const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+const csrf = csrfMeta ? csrfMeta.content : "";
+
+let refreshing = null;
+
+// Fetch this page again and put its new parts in place of the old ones.
+async function refresh() {
+  const response = await fetch(location.href, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  for (const selector of ["#main", "nav.tabs", "#clock"]) {
+    const old = document.querySelector(selector);
+    const replacement = fresh.querySelector(selector);
+    if (old && replacement) old.replaceWith(document.adoptNode(replacement));
+  }
+  document.dispatchEvent(new CustomEvent("trafsim:refreshed"));
+}
+
+function soon() {
+  if (refreshing) return;
+  refreshing = setTimeout(async () => {
+    refreshing = null;
+    await refresh();
+  }, 250);
+}
+
+function concerns(event) {
+  const data = JSON.parse(event.data);
+  if (page === "message") return data.envelope_id === envelope;
+  return true;
+}
+
+function follow() {
+  if (!agency) return;
+  const source = new EventSource(`/api/v1/agencies/${encodeURIComponent(agency)}/events`);
+  source.addEventListener("delivered", (event) => {
+    if (page === "inbox" || page === "cases" || concerns(event)) soon();
+  });
+  source.addEventListener("status", (event) => {
+    if (page === "sent" || page === "cases" || concerns(event)) soon();
+  });
+  source.addEventListener("clock", () => soon());
+  source.addEventListener("ended", () => {
+    source.close();
+    soon();
+  });
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) {
+      document.getElementById("live-lost").hidden = false;
+    }
+  };
+}
+
+async function tick() {
+  const now = document.getElementById("clock-now");
+  if (!now) return;
+  const response = await fetch("/api/v1/clock", { credentials: "same-origin" });
+  if (!response.ok) return;
+  const clock = await response.json();
+  document.getElementById("clock-now").textContent = clock.now;
+}
+
+async function markRead() {
+  if (page !== "message" || role !== "team" || !envelope) return;
+  const recipient = document.querySelector(`section.delivery[data-recipient="${agency}"]`);
+  if (!recipient || !recipient.classList.contains("state-delivered")) return;
+  await fetch(
+    `/api/v1/agencies/${encodeURIComponent(agency)}/messages/${encodeURIComponent(envelope)}/read`,
+    { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } },
+  );
+}
+
+follow();
+markRead();
+document.addEventListener("trafsim:refreshed", markRead);
+if (document.getElementById("clock-now")) setInterval(tick, 1000);
