@@ -40,9 +40,13 @@ def test_every_label_used_exists_and_every_label_is_used() -> None:
     label is named somewhere."""
     sources = [*CONSOLE.glob("templates/*.html"), *CONSOLE.glob("*.py")]
     text = "\n".join(path.read_text("utf-8") for path in sources)
-    used = set(re.findall(r"""t\(["']((?:ui|evidence|translation|words)\.[a-z_]+)["']""", text))
+    used = set(
+        re.findall(r"""t\(["']((?:ui|evidence|translation|words|compose)\.[a-z_]+)["']""", text)
+    )
     used |= set(re.findall(r"""labels\(["']([a-z]+\.[a-z_]+)["']""", text))
     used |= {f"ui.{state}" for state in CLOCK_STATES}
+    used = {key for key in used if not key.endswith("_")}  # prefixes of looked-up keys
+    used |= {f"compose.format_{name.replace('-', '_')}" for name in _text_formats()}
     known = set(catalogue("en"))
     assert used - known == set()
     ui = {key for key in known if key.startswith("ui.")}
@@ -63,3 +67,22 @@ def test_every_message_type_reason_and_stage_has_a_label() -> None:
     wanted |= {f"stage.{stage}" for stage in BARRIER_STAGES}
     wanted |= {f"step.{kind}" for kind in TRAIL_KINDS}
     assert wanted - known == set()
+
+
+def _text_formats() -> set[str]:
+    """The formats of the text fields the compose forms show (a placeholder each)."""
+    from agencies.node.console.forms import Field, body_form, envelope_form
+    from protocols import MESSAGE_TYPES
+
+    found: set[str] = set()
+
+    def walk(field: Field) -> None:
+        if field.widget == "text" and field.format:
+            found.add(field.format)
+        for child in field.children:
+            walk(child)
+
+    for kind in MESSAGE_TYPES:
+        walk(body_form(kind))
+    walk(envelope_form())
+    return found

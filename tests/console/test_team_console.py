@@ -12,12 +12,12 @@ from typing import Any
 from uuid import uuid5
 
 import aiohttp
-import msgspec
 import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, expect
 
 from tests.console.browser import Watched, chromium
+from tests.console.forms import fill_envelope, fill_field
 from trafsim.serve_cmd import ServeOptions, create_app, prepare
 from trafsim_bus.drivers.realtime import ManualClock
 from trafsim_bus.live.exercise import LiveExercise
@@ -53,21 +53,6 @@ class Served:
                 headers={"Authorization": f"Bearer {self.token('controller')}"},
             )
             assert response.status == 200, await response.text()
-
-    async def submit(self, agency: str, envelope: dict[str, Any]) -> str:
-        """POST an envelope as a team; its id."""
-        async with self.server_session() as session:
-            response = await session.post(
-                self.url(f"/api/v1/agencies/{agency}/messages"),
-                data=msgspec.json.encode(envelope),
-                headers={
-                    "Authorization": f"Bearer {self.token(agency)}",
-                    "Content-Type": "application/json",
-                },
-            )
-            answer = await response.json()
-            assert response.status == 202, answer
-            return str(answer["id"])
 
     def server_session(self) -> aiohttp.ClientSession:
         """A plain HTTP client."""
@@ -149,8 +134,8 @@ async def test_a_referral_arrives_live_and_its_trail_shows_each_stage(
     delivered_word: str,
     trail_word: str,
 ) -> None:
-    """The shelter's team sees the police's referral arrive live, with its delivery
-    record; the police's team sees each stage of its trail; hostile markup in the text
+    """The police's team composes a referral to the shelter in the form and sends it; the
+    shelter's team sees it arrive live, with its delivery record; the police's team sees each stage of its trail; hostile markup in the text
     is shown as text; labels come in the browser's language; no page complains."""
     shelter, police = await Watched.open(browser, locale), await Watched.open(browser, locale)
     await sign_in(shelter, served, SHELTER)
@@ -160,7 +145,16 @@ async def test_a_referral_arrives_live_and_its_trail_shows_each_stage(
 
     await served.act("start")
     await served.act("speed", factor=60)
-    envelope_id = await served.submit(POLICE, hostile_referral(served))
+    referral = hostile_referral(served)
+    await police.page.goto(served.url(f"/console/{POLICE}/compose?type=referral"))
+    await fill_envelope(
+        police.page,
+        {key: referral[key] for key in ("recipients", "case_refs", "priority", "risk_to_life")},
+    )
+    await fill_field(police.page, "$.body", referral["body"])
+    await police.page.click("#send")
+    await police.page.wait_for_url("**/messages/*")
+    envelope_id = str(await police.page.locator("body").get_attribute("data-envelope"))
     for _ in range(40):
         if served.exercise.deliveries.get((envelope_id, SHELTER)):
             break

@@ -42,6 +42,8 @@ class ClockView(msgspec.Struct):
     speed: float
     now_us: int
     now: str
+    now_at: str
+    """The exercise's calendar moment now (RFC 3339, STARTEX's offset): `created_at`."""
     play_us: int
     endex_us: int
     endex: str

@@ -5,6 +5,7 @@ legal routes, the cases, the clock. Plain data, ready for JSON."""
 from __future__ import annotations
 
 import heapq
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,7 @@ def clock_view(bus: Bus, now_us: int | None = None) -> dict[str, Any]:
         "speed": clock.speed,
         "now_us": now,
         "now": calendar.label(now),
+        "now_at": (bus.scenario.startex + timedelta(microseconds=now)).isoformat(),
         "play_us": clock.play_now,
         "endex_us": clock.endex_us,
         "endex": calendar.label(clock.endex_us),

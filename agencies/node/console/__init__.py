@@ -68,4 +68,5 @@ def setup_console(app: web.Application) -> None:
     router.add_get("/console/{agency}/", pages.inbox)
     router.add_get("/console/{agency}/sent", pages.sent)
     router.add_get("/console/{agency}/cases", pages.cases)
+    router.add_get("/console/{agency}/compose", pages.compose)
     router.add_get("/console/{agency}/messages/{envelope_id}", pages.message)

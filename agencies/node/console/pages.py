@@ -11,9 +11,12 @@ import aiohttp_jinja2
 import msgspec
 from aiohttp import web
 
+from agencies.node.console.forms import body_form, compose_envelope_form
 from agencies.node.console.i18n import LANGUAGE_COOKIE, LANGUAGES, Labels, chosen_language
 from agencies.node.console.words import status_words
-from protocols import MESSAGE_TYPES
+from protocols import MESSAGE_TYPES, Envelope
+from protocols.fields import USUAL_SCRIPT
+from trafsim_bus.core.deliveries import DeliveryKey
 from trafsim_bus.live.exercise import LiveExercise
 from trafsim_bus.live.http import EXERCISE, SESSIONS
 from trafsim_bus.live.schemas import MessageView
@@ -22,6 +25,7 @@ from trafsim_bus.live.views import (
     calendar_of,
     cases_view,
     clock_view,
+    directory_view,
     inbox_view,
     message_view,
 )
@@ -345,6 +349,101 @@ def _persons(body: dict[str, Any]) -> list[dict[str, Any]]:
             if isinstance(item, dict) and "person_id" in item:
                 found.append(item)
     return found
+
+
+RESPONSE_TYPES = {
+    "referral": "referral_response",
+    "trm_referral": "referral_response",
+    "info_request": "info_response",
+    "fin_intel_request": "fin_intel_response",
+    "mla_request": "mla_execution_report",
+    "jit_proposal": "jit_decision",
+    "translation_request": "translation_delivery",
+}
+"""The answer a reply to each request type usually is (SPEC §16's pairs); other replies
+start as a case update."""
+
+
+async def compose(request: web.Request) -> web.StreamResponse:
+    """GET /console/{agency}/compose?type=...[&reply_to=ID|&forward=ID]: the form of a
+    message type, generated from its schema; a reply keeps the thread and the cases and
+    goes to the sender; a forward keeps them too and passes the content on."""
+    session = _signed_in(request)
+    agency = _agency(request, session)
+    if session.caller.role != "team":
+        raise web.HTTPSeeOther(f"/console/{agency}/")
+    exercise: LiveExercise = request.app[EXERCISE]
+    bus = exercise.bus
+    labels = labels_of(request)
+    me = bus.scenario.agencies[agency]
+    language = me.languages[0]
+    initial: dict[str, Any] = {"language": language, "script": USUAL_SCRIPT.get(language, "")}
+    original = _original(exercise, agency, request.query.get("reply_to") or None)
+    forwarded = _original(exercise, agency, request.query.get("forward") or None)
+    kind = request.query.get("type") or None
+    if original is not None:
+        kind = kind or RESPONSE_TYPES.get(original.body.kind(), "case_update")
+        initial |= {
+            "recipients": [original.sender],
+            "case_refs": list(original.case_refs),
+            "thread_id": str(original.thread_id or original.id),
+            "in_reply_to": str(original.id),
+        }
+    if forwarded is not None:
+        kind = kind or forwarded.body.kind()
+        initial |= {
+            "case_refs": list(forwarded.case_refs),
+            "thread_id": str(forwarded.thread_id or forwarded.id),
+            "derived_from": [str(forwarded.id)],
+        }
+        if forwarded.handling is not None:
+            initial["handling"] = msgspec.to_builtins(forwarded.handling)
+        if kind == forwarded.body.kind():
+            initial["body"] = msgspec.to_builtins(forwarded.body)
+    if kind not in MESSAGE_TYPES:
+        kind = None
+    routes = directory_view(bus, agency)["types"]
+    legal = labels("compose.legal_route")
+    hints = {
+        "recipients": {to: legal for route in routes.get(kind or "", []) for to in route["to"]},
+        "channel": {route["channel"]: legal for route in routes.get(kind or "", [])},
+    }
+    agencies = [a for a in bus.scenario.agencies if a != EXCON]
+    usual, more = compose_envelope_form(agencies, [c.id for c in bus.scenario.channels])
+    return _render(
+        request,
+        "compose.html",
+        session,
+        agency=agency,
+        kind=kind,
+        kinds=sorted(MESSAGE_TYPES, key=lambda k: (k not in routes, labels.of("kind", k))),
+        routes=routes,
+        hints=hints,
+        envelope_usual=usual,
+        envelope_more=more,
+        body=body_form(kind) if kind else None,
+        initial=initial,
+        exercise_id=str(bus.exercise_id),
+        reply_to=request.query.get("reply_to", ""),
+        forward=request.query.get("forward", ""),
+    )
+
+
+def _original(exercise: LiveExercise, agency: str, wanted: str | None) -> Envelope | None:
+    """The message a reply or forward starts from: one the agency sent or received."""
+    if wanted is None:
+        return None
+    try:
+        envelope_id = UUID(wanted)
+    except ValueError:
+        raise web.HTTPNotFound(text="no such message") from None
+    envelope = exercise.bus.state.registry.envelopes.get(envelope_id)
+    received = envelope is not None and (
+        DeliveryKey(envelope_id, agency) in exercise.bus.state.registry.delivered
+    )
+    if envelope is None or (envelope.sender != agency and not received):
+        raise web.HTTPNotFound(text="no such message")
+    return envelope
 
 
 async def redirect_root(_: web.Request) -> web.StreamResponse:
