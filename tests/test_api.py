@@ -309,3 +309,19 @@ async def test_tokens_leak_nowhere(live: Live, capsys: pytest.CaptureFixture[str
         assert token not in openapi
     mode = (live.exercise.db.parent / "live.db.tokens.json").stat().st_mode & 0o777
     assert mode == 0o600
+
+
+async def test_a_recipient_sees_a_message_once_it_arrives(live: Live) -> None:
+    """Before its delivery a message is not the recipient's to see (404, as for one that
+    does not exist); once delivered it is; its sender sees it all along."""
+    await started(live)
+    _, answer = await live.submit("kz-police", live.envelope(1))
+    path = f"/api/v1/messages/{answer['id']}"
+    before = await live.client.get(path, headers=live.auth("kz-ngo"))
+    assert before.status == 404
+    sender = await live.client.get(path, headers=live.auth("kz-police"))
+    assert sender.status == 200
+    await live.wait(3600)
+    after = await live.client.get(path, headers=live.auth("kz-ngo"))
+    assert after.status == 200
+    assert (await after.json())["recipients"]["kz-ngo"]["status"] == "delivered"

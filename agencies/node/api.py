@@ -13,6 +13,7 @@ import msgspec
 from aiohttp import web
 
 from protocols import Envelope, is_json
+from trafsim_bus.core.deliveries import DeliveryKey
 from trafsim_bus.errors import ExerciseClosedError, UnknownMessageError
 from trafsim_bus.live.http import (
     EXERCISE,
@@ -138,13 +139,16 @@ def _envelope_id(request: web.Request) -> UUID:
 
 async def message(request: web.Request) -> web.Response:
     """GET /messages/{envelope_id}: the envelope and each recipient's status and trail;
-    for its sender, its recipients, the controller and the evaluator."""
+    for its sender, its recipients once it reached them, the controller and the
+    evaluator."""
     who = caller(request)
     exercise = request.config_dict[EXERCISE]
     envelope_id = _envelope_id(request)
     envelope: Envelope | None = exercise.bus.state.registry.envelopes.get(envelope_id)
     visible = envelope is not None and (
-        who.role != "team" or who.agency == envelope.sender or who.agency in envelope.recipients
+        who.role != "team"
+        or who.agency == envelope.sender
+        or DeliveryKey(envelope_id, who.agency or "") in exercise.bus.state.registry.delivered
     )
     view = (
         message_view(exercise.bus, envelope_id, exercise.trails, exercise.deliveries)

@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from uuid import uuid5
 
 import msgspec
 import pytest
@@ -126,3 +127,60 @@ async def test_a_field_error_sits_next_to_its_field(
     await expect(error).to_contain_text("length >= 1")
     await expect(page.locator("#compose-error")).to_contain_text("$.body.summary")
     assert exercise.bus.state.registry.by_kind.get("alert", []) == []
+
+
+@pytest.mark.slow
+async def test_reply_and_forward_keep_thread_and_cases(
+    served: tuple[LiveExercise, TestServer], police: Watched
+) -> None:
+    """From a message the police received: Reply goes to its sender in its thread and
+    cases, in reply to it; Forward keeps thread and cases, derives from it and passes its
+    content on in the same type."""
+    exercise, server = served
+    await exercise.control(decode_action({"action": "start"}), "controller", {"action": "start"})
+    alert = example("alert") | {
+        "id": str(uuid5(exercise.bus.exercise_id, "reply-test")),
+        "exercise_id": str(exercise.bus.exercise_id),
+        "sender": "kz-ngo-sh",
+        "recipients": [POLICE],
+        "channel": None,
+        "thread_id": None,
+        "case_refs": ["KZ-SH-2026-0077"],
+        "language": "rus",
+        "script": "Cyrl",
+        "risk_to_life": True,
+    }
+    result = await exercise.submit("kz-ngo-sh", msgspec.json.encode(alert))
+    assert result.outcome == "submitted", result
+    clock = exercise.driver.clock
+    assert isinstance(clock, ManualClock)
+    for _ in range(100):
+        if (alert["id"], POLICE) in exercise.deliveries:
+            break
+        clock.advance(600)
+        await exercise.driver.sync()
+    assert (alert["id"], POLICE) in exercise.deliveries, exercise.trails[alert["id"]]
+    page = police.page
+    await page.goto(str(server.make_url(f"/console/{POLICE}/messages/{alert['id']}")))
+    await page.click("#reply")
+    reply = await preview(page)
+    assert {
+        key: reply.get(key) for key in ("recipients", "in_reply_to", "thread_id", "case_refs")
+    } == {
+        "recipients": ["kz-ngo-sh"],
+        "in_reply_to": alert["id"],
+        "thread_id": alert["id"],
+        "case_refs": ["KZ-SH-2026-0077"],
+    }
+    assert reply["body"]["kind"] == "case_update"
+    await page.goto(str(server.make_url(f"/console/{POLICE}/messages/{alert['id']}")))
+    await page.click("#forward")
+    forward = await preview(page)
+    assert (forward["derived_from"], forward["thread_id"], forward["case_refs"]) == (
+        [alert["id"]],
+        alert["id"],
+        ["KZ-SH-2026-0077"],
+    )
+    sent = decode_envelope(msgspec.json.encode({**alert, "body": forward["body"]}))
+    assert sent.body == decode_envelope(msgspec.json.encode(alert)).body
+    assert police.problems == []

@@ -84,6 +84,7 @@ class Step(msgspec.Struct):
     reason: str | None
     added_us: int
     detail: str
+    hint: str
     disruption_id: str | None
     pool_id: str | None
 

@@ -143,6 +143,7 @@ def _step(step: Step, calendar: Calendar) -> dict[str, Any]:
         "reason": step.reason,
         "added_us": step.added_us,
         "detail": step.detail,
+        "hint": step.hint,
         "disruption_id": step.disruption_id,
         "pool_id": step.pool_id,
     }

@@ -26,6 +26,8 @@ class Step:
     added_us: int = 0
     due_us: int | None = None
     detail: str = ""
+    hint: str = ""
+    """A refusal's advice (`send it through kz-pgo`), also at the end of `detail`."""
     disruption_id: str | None = None
     pool_id: str | None = None
 
@@ -161,7 +163,8 @@ def step_of(record: Record) -> Step:
         step.added_us = int(data["held_us"])
     elif record.kind == "rejected":
         step.reason = data["reason"]
-        step.detail = data["detail"] + (f"; {data['hint']}" if data.get("hint") else "")
+        step.hint = data.get("hint") or ""
+        step.detail = data["detail"] + (f"; {step.hint}" if step.hint else "")
     elif record.kind == "dropped":
         step.stage = data["stage"]
     return step

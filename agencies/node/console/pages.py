@@ -294,8 +294,8 @@ async def message(request: web.Request) -> web.StreamResponse:
         envelope_id = UUID(request.match_info["envelope_id"])
     except ValueError:
         raise web.HTTPNotFound(text="no such message") from None
-    envelope = exercise.bus.state.registry.envelopes.get(envelope_id)
-    if envelope is None or (agency != envelope.sender and agency not in envelope.recipients):
+    envelope = _original(exercise, agency, str(envelope_id))
+    if envelope is None:
         raise web.HTTPNotFound(text="no such message")
     view, recipients = _recipients(exercise, envelope_id, labels)
     sender_view = agency == envelope.sender
@@ -430,7 +430,8 @@ async def compose(request: web.Request) -> web.StreamResponse:
 
 
 def _original(exercise: LiveExercise, agency: str, wanted: str | None) -> Envelope | None:
-    """The message a reply or forward starts from: one the agency sent or received."""
+    """A message the agency may see: one it sent, or one that reached it (a reply or
+    forward starts from it)."""
     if wanted is None:
         return None
     try:

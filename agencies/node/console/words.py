@@ -21,6 +21,10 @@ def status_words(recipient: dict[str, Any], labels: Labels) -> str:
         reason = labels.of("reason", last["reason"] or last["stage"])
         if last["disruption_id"]:
             reason += f" ({last['disruption_id']})"
+        if last.get("hint"):
+            return labels(
+                "words.rejected_hint", when=last["when"], reason=reason, hint=last["hint"]
+            )
         return labels(f"words.{status}", when=last["when"], reason=reason)
     now = recipient["now"]
     if now is None:
