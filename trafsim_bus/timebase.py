@@ -58,7 +58,7 @@ def parse_offset(text: str) -> int | None:
 def format_duration(us: int) -> str:
     """A short human form of a duration: `3d 4h`, `45min`, `12s`."""
     if us < MINUTE:
-        return f"{us / SECOND:.0f}s"
+        return f"{us // SECOND}s"
     parts = []
     for unit, size in (("d", DAY), ("h", HOUR), ("min", MINUTE)):
         count, us = divmod(us, size)

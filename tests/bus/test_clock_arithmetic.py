@@ -12,8 +12,11 @@ from trafsim_bus.timebase import (
     DAY,
     HOUR,
     MINUTE,
+    SECOND,
     WEEK,
+    Calendar,
     format_day_time,
+    format_duration,
     parse_day_time,
     parse_duration,
     parse_offset,
@@ -138,3 +141,43 @@ def test_what_is_not_a_time_parses_to_none(parse: Any, given: Any) -> None:
     """SPEC §2: IANA zone names, months, day 0, hour 24 and values that are not text (a
     TOML number) are not times: None, for the loader to report."""
     assert parse(given) is None
+
+
+@pytest.mark.parametrize(
+    ("us", "shown"),
+    [
+        (0, "0s"),
+        (12 * SECOND, "12s"),
+        (MINUTE - 1, "59s"),
+        (MINUTE, "1min"),
+        (45 * MINUTE, "45min"),
+        (HOUR, "1h"),
+        (HOUR + 30 * MINUTE, "1h 30min"),
+        (3 * DAY + 4 * HOUR, "3d 4h"),
+        (3 * DAY + 4 * HOUR + 5 * MINUTE, "3d 4h"),
+        (2 * DAY + 7 * MINUTE, "2d 7min"),
+        (DAY, "1d"),
+    ],
+)
+def test_durations_read_as_people_say_them(us: int, shown: str) -> None:
+    """SPEC §14: the two largest units that are not zero, seconds under a minute."""
+    assert format_duration(us) == shown
+
+
+def test_calendar_labels_show_the_moment_and_the_day_of_play() -> None:
+    """SPEC §14: `2 Jun 14:00 (D2)`: the calendar moment in STARTEX's offset and the day
+    of play, which does not move across a jump (worked out by hand: STARTEX 1 Jun 09:00,
+    a jump of 28 days taken at D2 09:00, i.e. 24 h of play)."""
+    jump = (DAY, 28 * DAY)
+    calendar = Calendar.of("2026-06-01T09:00:00+05:00", [jump])
+    assert calendar.label(0) == "1 Jun 09:00 (D1)"
+    assert calendar.label(5 * HOUR) == "1 Jun 14:00 (D1)"
+    assert calendar.label(15 * HOUR) == "2 Jun 00:00 (D2)"
+    assert calendar.play_us(DAY) == DAY
+    assert calendar.play_us(DAY + HOUR) == DAY
+    assert calendar.play_us(29 * DAY) == DAY
+    assert calendar.play_us(29 * DAY + 5 * HOUR) == DAY + 5 * HOUR
+    assert calendar.label(29 * DAY + 5 * HOUR) == "30 Jun 14:00 (D2)"
+    assert calendar.day_time(29 * DAY + 5 * HOUR) == "D2 14:00"
+    unordered = Calendar.of("2026-06-01T09:00:00+05:00", [(3 * DAY, DAY), jump])
+    assert unordered.jumps == (jump, (3 * DAY, DAY))

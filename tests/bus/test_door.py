@@ -309,3 +309,28 @@ def test_a_team_envelope_with_a_future_nacks_id_does_not_break_the_log(tmp_path:
     assert [r.envelope_id for r in nacks] == [
         str(uuid5(bus.exercise_id, f"nack:{refused.id}:uz-police:1"))
     ]
+
+
+def test_a_nack_passes_every_id_teams_took() -> None:
+    """The nack's id avoids every id taken before it: with the first derived one taken
+    too, it takes the second."""
+    bus = exercise()
+    alert = {"kind": "alert", "alert_source": "hotline", "summary": "x"}
+    refused = envelope(bus, 1, "kz-ngo", ["uz-police"], alert)
+    taken = [
+        nack_id(bus, refused, "uz-police"),
+        uuid5(bus.exercise_id, f"nack:{refused.id}:uz-police:1"),
+    ]
+    for n, squatted in enumerate(taken):
+        squatter = msgspec.structs.replace(
+            envelope(bus, 2 + n, "kz-police", ["uz-police"]), id=squatted
+        )
+        assert bus.submit(encode_json(squatter), agency="kz-police").outcome == "submitted"
+    assert bus.submit(encode_json(refused), agency="kz-ngo").outcome == "submitted"
+    bus.advance_to(HOUR)
+    nacks = [
+        r.envelope_id
+        for r in bus.take_records()
+        if r.kind == "envelope_submitted" and r.origin == "bus"
+    ]
+    assert nacks == [str(uuid5(bus.exercise_id, f"nack:{refused.id}:uz-police:2"))]

@@ -278,7 +278,7 @@ class Pipeline:
         """A cut link or a partition at submission refuses or drops the delivery at once
         (True); held (store and forward), it is drawn and held by the caller (False)."""
         disruption = cut.disruption
-        mode = disruption.attributes.get("mode", "store_and_forward")
+        mode = disruption.attributes["mode"]  # the loader sets it for every cut
         if mode == "store_and_forward":
             return False
         self.trail.effect(disruption.id, context.key, mode, at="submission")
@@ -364,7 +364,7 @@ class Pipeline:
             self._deliver(pending)
             return
         disruption = holding.disruption
-        mode = disruption.attributes.get("mode", "store_and_forward")
+        mode = disruption.attributes["mode"]  # the loader sets it for every cut
         envelope, recipient = pending.envelope, pending.recipient.id
         if mode == "store_and_forward":
             self._hold(pending, holding, pending.created_seq, at_submission=False)

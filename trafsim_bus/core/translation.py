@@ -169,8 +169,7 @@ class Translator:
                 pending.created_seq,
                 "translation",
                 "translated",
-                added_us=pending.delays.get("translation_wait", 0)
-                + pending.delays.get("translation_service", 0),
+                added_us=pending.delays["translation_wait"] + pending.delays["translation_service"],
                 data={
                     "pool": translation.pool.id,
                     "certified": pending.certified,
