@@ -229,3 +229,21 @@ def test_the_trail_example_is_a_real_run(tmp_path: Path) -> None:
     ).stdout.splitlines()  # fmt: skip
     shown = [line for line in block[3].splitlines() if line != "  ..."]
     assert [line.rstrip() for line in printed[: len(shown)]] == shown
+
+
+def test_the_mutation_table_covers_what_is_mutated() -> None:
+    """docs/testing.md's mutation table lists every module mutmut mutates, and every test
+    the run selects exists."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]
+    text = (ROOT / "docs" / "testing.md").read_text("utf-8")
+    table = text[text.index("## Mutation testing") :]
+    for module in config["only_mutate"]:
+        shown = module.removeprefix("trafsim_bus/")
+        assert f"| {shown} |" in table, f"{shown} is mutated but not in docs/testing.md"
+    for selected in config["pytest_add_cli_args_test_selection"]:
+        path, _, name = selected.partition("::")
+        assert (ROOT / path).exists(), path
+        if name:
+            assert f"def {name}(" in (ROOT / path).read_text("utf-8"), selected

@@ -181,3 +181,21 @@ def test_calendar_labels_show_the_moment_and_the_day_of_play() -> None:
     assert calendar.day_time(29 * DAY + 5 * HOUR) == "D2 14:00"
     unordered = Calendar.of("2026-06-01T09:00:00+05:00", [(3 * DAY, DAY), jump])
     assert unordered.jumps == (jump, (3 * DAY, DAY))
+
+
+def test_calendar_with_two_jumps_and_a_startex_off_the_hour() -> None:
+    """Worked by hand: STARTEX 1 Jun 09:30; a jump of 7 d at 2 h of play (exercise 2 h)
+    and one of 1 d at 5 h of play (exercise 7 d 5 h). Times inside a jumped span read as
+    the jump's moment of play; after both, play is exercise time less 8 d."""
+    calendar = Calendar.of(
+        "2026-06-01T09:30:00+05:00", [(2 * HOUR, 7 * DAY), (7 * DAY + 5 * HOUR, DAY)]
+    )
+    after_both = 8 * DAY + 7 * HOUR
+    assert calendar.play_us(after_both) == 7 * HOUR
+    assert calendar.day_time(after_both) == "D1 16:30"
+    assert calendar.label(after_both) == "9 Jun 16:30 (D1)"
+    inside_second = 7 * DAY + 9 * HOUR
+    assert calendar.play_us(inside_second) == 5 * HOUR
+    assert calendar.day_time(inside_second) == "D1 14:30"
+    assert calendar.day_time(15 * HOUR) == "D1 11:30"
+    assert calendar.day_time(8 * DAY + 15 * HOUR) == "D2 00:30"
