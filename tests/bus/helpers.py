@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from uuid import uuid5
+
+import msgspec
 
 from agencies import build_playbooks
+from protocols import Envelope
 from trafsim_bus import Bus, EventLogWriter, Scenario, VirtualDriver, load_scenario, read_records
 from trafsim_bus.log.records import Record
 from trafsim_bus.scenario import parse_scenario
@@ -52,3 +57,23 @@ def play_to_db(
     VirtualDriver(bus, writer).run(until_us=until_us)
     writer.close()
     return read_records(db)
+
+
+def make_envelope(
+    bus: Bus, key: str, sender: str, recipients: list[str], body: Any, **fields: Any
+) -> Envelope:
+    """A valid envelope of this exercise, not submitted, its id derived from `key` (so that
+    its draws are the same every run), written in Russian."""
+    document = {
+        "schema_version": "1",
+        "id": str(uuid5(bus.exercise_id, key)),
+        "exercise_id": str(bus.exercise_id),
+        "sender": sender,
+        "recipients": recipients,
+        "created_at": "2026-06-01T09:00:00+05:00",
+        "language": "rus",
+        "script": "Cyrl",
+        "body": body,
+        **fields,
+    }
+    return msgspec.convert(document, Envelope)

@@ -7,11 +7,10 @@ from typing import Any
 from uuid import uuid5
 from weakref import WeakKeyDictionary
 
-import msgspec
 import pytest
 
 from protocols import Envelope, encode_json
-from tests.bus.helpers import MINI, mini
+from tests.bus.helpers import MINI, make_envelope, mini
 from tests.documents import CONSENT, DOCUMENT, REFERRAL
 from trafsim_bus import Bus, Submission
 from trafsim_bus.log.records import Record
@@ -24,19 +23,8 @@ def envelope(
     bus: Bus, sender: str, recipients: list[str], body: dict[str, Any], **fields: Any
 ) -> Envelope:
     """A valid envelope of this exercise, with a deterministic id (so its draws are too)."""
-    document = {
-        "schema_version": "1",
-        "id": str(uuid5(bus.exercise_id, f"test:{next(_IDS.setdefault(bus, count()))}")),
-        "exercise_id": str(bus.exercise_id),
-        "sender": sender,
-        "recipients": recipients,
-        "created_at": "2026-06-01T09:00:00+05:00",
-        "language": "rus",
-        "script": "Cyrl",
-        "body": body,
-        **fields,
-    }
-    return msgspec.convert(document, Envelope)
+    key = f"test:{next(_IDS.setdefault(bus, count()))}"
+    return make_envelope(bus, key, sender, recipients, body, **fields)
 
 
 def started(text: str | None = None) -> Bus:

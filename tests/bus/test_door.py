@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 from protocols import Delivery, Envelope, encode_json
+from tests.bus.helpers import make_envelope
 from tests.bus.test_rules import REQUEST, exercise, send
 from tests.bus.trails import nack_id
 from trafsim_bus import Bus, EventLogWriter, Submission
@@ -24,19 +25,7 @@ def envelope(
 ) -> Envelope:
     """An envelope of this exercise (a question, unless `body`) with a deterministic id,
     not submitted."""
-    document = {
-        "schema_version": "1",
-        "id": str(uuid5(bus.exercise_id, f"door:{n}")),
-        "exercise_id": str(bus.exercise_id),
-        "sender": sender,
-        "recipients": recipients,
-        "created_at": "2026-06-01T09:00:00+05:00",
-        "language": "rus",
-        "script": "Cyrl",
-        "body": body,
-        **fields,
-    }
-    return msgspec.convert(document, Envelope)
+    return make_envelope(bus, f"door:{n}", sender, recipients, body, **fields)
 
 
 def the_record(bus: Bus, seq: int) -> Record:

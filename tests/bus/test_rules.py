@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import heapq
 from typing import Any
-from uuid import uuid5
 
-import msgspec
 import pytest
 
 from protocols import Envelope, encode_json
-from tests.bus.helpers import play
+from tests.bus.helpers import make_envelope, play
 from trafsim_bus import Bus
 from trafsim_bus.log.records import Record
 from trafsim_bus.scenario import parse_scenario
@@ -148,19 +146,7 @@ def send(
     bus: Bus, n: int, sender: str, recipients: list[str], body: dict[str, Any], **fields: Any
 ) -> Envelope:
     """Submit an envelope now, as its sender's team."""
-    document = {
-        "schema_version": "1",
-        "id": str(uuid5(bus.exercise_id, f"rule:{n}")),
-        "exercise_id": str(bus.exercise_id),
-        "sender": sender,
-        "recipients": recipients,
-        "created_at": "2026-06-01T09:00:00+05:00",
-        "language": "rus",
-        "script": "Cyrl",
-        "body": body,
-        **fields,
-    }
-    envelope = msgspec.convert(document, Envelope)
+    envelope = make_envelope(bus, f"rule:{n}", sender, recipients, body, **fields)
     assert bus.submit(encode_json(envelope), agency=sender).accepted
     return envelope
 
