@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import structlog
 
+from trafsim.control_cmd import add_control
 from trafsim.errors import CliError
 from trafsim.log_cmd import metrics_of, verify
 from trafsim.logconfig import configure_logging
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.set_defaults(handler=_metrics)
 
     _add_serve(commands)
+    add_control(commands)
 
     trail = commands.add_parser(
         "trail",

@@ -15,6 +15,21 @@ def _encode(event: dict[str, Any], **_: Any) -> bytes:
     return msgspec.json.encode(event, enc_hook=str)
 
 
+class _CurrentStderr:
+    """Whatever `sys.stderr` is when a line is written (a test's capture comes and goes;
+    a logger cached on first use must not keep writing to a closed one)."""
+
+    def __init__(self, *, binary: bool) -> None:
+        self.binary = binary
+
+    def write(self, data: Any) -> Any:
+        stream = sys.stderr.buffer if self.binary else sys.stderr
+        return stream.write(data)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(*, verbose: bool = False) -> None:
     """Route structlog to stderr; only the entry point calls this."""
     level = logging.DEBUG if verbose else logging.INFO
@@ -25,7 +40,7 @@ def configure_logging(*, verbose: bool = False) -> None:
     ]
     if sys.stderr.isatty():
         processors.append(structlog.dev.ConsoleRenderer())
-        factory: Any = structlog.PrintLoggerFactory(file=sys.stderr)
+        factory: Any = structlog.PrintLoggerFactory(file=_CurrentStderr(binary=False))  # type: ignore[arg-type]
     else:
         processors.extend(
             [
@@ -33,7 +48,7 @@ def configure_logging(*, verbose: bool = False) -> None:
                 structlog.processors.JSONRenderer(serializer=_encode),
             ]
         )
-        factory = structlog.BytesLoggerFactory(file=sys.stderr.buffer)
+        factory = structlog.BytesLoggerFactory(file=_CurrentStderr(binary=True))  # type: ignore[arg-type]
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
