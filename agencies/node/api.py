@@ -4,9 +4,6 @@ legal routes. Bodies are decoded by the protocol's own types; errors carry the p
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import suppress
-from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -22,6 +19,7 @@ from trafsim_bus.live.http import (
     caller,
     json_response,
     path_and_sentence,
+    stream_feed,
 )
 from trafsim_bus.live.routes import ApiRoute
 from trafsim_bus.live.schemas import (
@@ -41,9 +39,6 @@ from trafsim_bus.live.views import (
     message_view,
 )
 from trafsim_bus.scenario.model import EXCON
-
-HEARTBEAT = 15.0
-"""Seconds between keep-alive comments on an idle event stream."""
 
 
 def _agency(request: web.Request, *, writing: bool) -> str:
@@ -198,39 +193,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     """GET /agencies/{agency}/events: Server-Sent Events: its deliveries (`delivered`),
     each step of its own messages (`status`), the clock (`clock`), the end (`ended`)."""
     agency = _agency(request, writing=False)
-    exercise = request.config_dict[EXERCISE]
-    response = web.StreamResponse(
-        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
-    )
-    await response.prepare(request)
-    feed = exercise.subscribe(agency)
-    try:
-        await response.write(b": connected\n\n")
-        while True:
-            try:
-                event = await asyncio.wait_for(feed.queue.get(), HEARTBEAT)
-            except TimeoutError:
-                await response.write(b": keep-alive\n\n")
-                continue
-            if event is None:
-                break
-            await response.write(_sse(event))
-            if event["event"] == "ended":
-                break
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
-    finally:
-        exercise.unsubscribe(feed)
-    with suppress(ConnectionResetError):
-        await response.write_eof()
-    return response
-
-
-def _sse(event: dict[str, Any]) -> bytes:
-    return b"event: %s\ndata: %s\n\n" % (
-        event["event"].encode(),
-        msgspec.json.encode(event["data"]),
-    )
+    return await stream_feed(request, agency)
 
 
 TEAM = "team", "controller", "evaluator"

@@ -41,7 +41,9 @@ def test_every_label_used_exists_and_every_label_is_used() -> None:
     sources = [*CONSOLE.glob("templates/*.html"), *CONSOLE.glob("*.py")]
     text = "\n".join(path.read_text("utf-8") for path in sources)
     used = set(
-        re.findall(r"""t\(["']((?:ui|evidence|translation|words|compose)\.[a-z_]+)["']""", text)
+        re.findall(
+            r"""t\(["']((?:ui|evidence|translation|words|compose|control)\.[a-z_]+)["']""", text
+        )
     )
     used |= set(re.findall(r"""labels\(["']([a-z]+\.[a-z_]+)["']""", text))
     used |= {f"ui.{state}" for state in CLOCK_STATES}

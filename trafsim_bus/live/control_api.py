@@ -10,7 +10,7 @@ from aiohttp import web
 
 from trafsim_bus.core.actions import ControlAction, decode_action
 from trafsim_bus.errors import ControlError, ExerciseClosedError
-from trafsim_bus.live.http import EXERCISE, ApiError, body_of, caller, json_response
+from trafsim_bus.live.http import EXERCISE, ApiError, body_of, caller, json_response, stream_feed
 from trafsim_bus.live.routes import ApiRoute
 from trafsim_bus.live.schemas import ControlResult, ControlStatus
 from trafsim_bus.live.views import calendar_of, clock_view
@@ -85,10 +85,21 @@ async def status(request: web.Request) -> web.Response:
     return json_response(msgspec.convert(view, ControlStatus))
 
 
+async def events(request: web.Request) -> web.StreamResponse:
+    """GET /control/events: Server-Sent Events of the whole exercise: every step of every
+    message (`status`), deliveries, the clock, the end."""
+    who = caller(request)
+    if who.role not in ("controller", "evaluator"):
+        raise ApiError(403, "forbidden", "only the controller and the evaluator see this")
+    return await stream_feed(request, None)
+
+
 ROUTES = (
     ApiRoute("POST", "/api/v1/control/{action}", "Take a control action (SPEC §14)", act,
              ("controller",), response=ControlResult, errors=(400, 401, 403, 404, 409, 413, 422)),
     ApiRoute("GET", "/api/v1/control/status", "The clock, the MSEL, the disruptions, the queues",
              status, ("controller", "evaluator"), response=ControlStatus, errors=(401, 403)),
+    ApiRoute("GET", "/api/v1/control/events", "Live events of the whole exercise (SSE)", events,
+             ("controller", "evaluator"), stream=True, errors=(401, 403)),
 )  # fmt: skip
 """The control API's routes."""

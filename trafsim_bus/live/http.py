@@ -4,8 +4,10 @@ HTTP answers here and only here; bad input never gets a 5xx."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any, Final
 
 import msgspec
@@ -138,3 +140,41 @@ def path_and_sentence(detail: str) -> tuple[str | None, str]:
     if separator and head.startswith("$"):
         return head, rest
     return None, detail
+
+
+HEARTBEAT = 15.0
+"""Seconds between keep-alive comments on an idle event stream."""
+
+
+async def stream_feed(request: web.Request, agency: str | None) -> web.StreamResponse:
+    """Server-Sent Events of a feed: an agency's (None: everything) until the end or the
+    client leaves; a comment every `HEARTBEAT` seconds keeps idle streams open."""
+    exercise = request.config_dict[EXERCISE]
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
+    )
+    await response.prepare(request)
+    feed = exercise.subscribe(agency)
+    try:
+        await response.write(b": connected\n\n")
+        while True:
+            try:
+                event = await asyncio.wait_for(feed.queue.get(), HEARTBEAT)
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")
+                continue
+            if event is None:
+                break
+            await response.write(
+                b"event: %s\ndata: %s\n\n"
+                % (event["event"].encode(), msgspec.json.encode(event["data"]))
+            )
+            if event["event"] == "ended":
+                break
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        exercise.unsubscribe(feed)
+    with suppress(ConnectionResetError):
+        await response.write_eof()
+    return response

@@ -12,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from agencies.node.console import pages
+from agencies.node.console import control_pages, pages
 from trafsim_bus.live.http import SESSIONS, Handler
 from trafsim_bus.live.sessions import Sessions
 
@@ -64,6 +64,8 @@ def setup_console(app: web.Application) -> None:
     router.add_post("/console/sign-out", pages.sign_out)
     router.add_get("/console/language/{lang}", pages.language)
     router.add_get("/console/agencies", pages.agencies)
+    router.add_get("/console/control", control_pages.control)
+    router.add_post("/console/control/inject", control_pages.add_inject)
     router.add_static("/console/static/", static_folder(), append_version=False)
     router.add_get("/console/{agency}/", pages.inbox)
     router.add_get("/console/{agency}/sent", pages.sent)

@@ -119,7 +119,7 @@ async def home(request: web.Request) -> web.StreamResponse:
         return _render(request, "sign_in.html", None, error=False)
     if session.caller.role == "team":
         raise web.HTTPSeeOther(f"/console/{session.caller.agency}/")
-    raise web.HTTPSeeOther("/console/agencies")
+    raise web.HTTPSeeOther("/console/control")
 
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
@@ -132,7 +132,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         response.set_status(401)
         return response
     session = request.app[SESSIONS].open(caller)
-    target = f"/console/{caller.agency}/" if caller.role == "team" else "/console/agencies"
+    target = f"/console/{caller.agency}/" if caller.role == "team" else "/console/control"
     response = web.HTTPSeeOther(target)
     response.set_cookie(
         COOKIE, session.key, httponly=True, samesite="Strict", path="/", secure=request.secure

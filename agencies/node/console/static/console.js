@@ -10,12 +10,14 @@ const csrf = csrfMeta ? csrfMeta.content : "";
 
 let refreshing = null;
 
-// Fetch this page again and put its new parts in place of the old ones.
+// Fetch this page again and put its new live parts in place of the old ones (the parts a
+// person may be typing in are not live, so nothing they typed is lost).
 async function refresh() {
   const response = await fetch(location.href, { credentials: "same-origin" });
   if (!response.ok) return;
   const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-  for (const selector of ["#main", "nav.tabs", "#clock"]) {
+  const parts = [...document.querySelectorAll("[data-live][id]")].map((part) => `#${part.id}`);
+  for (const selector of [...parts, "nav.tabs", "#clock"]) {
     const old = document.querySelector(selector);
     const replacement = fresh.querySelector(selector);
     if (old && replacement) old.replaceWith(document.adoptNode(replacement));
@@ -38,13 +40,14 @@ function concerns(event) {
 }
 
 function follow() {
-  if (!agency) return;
-  const source = new EventSource(`/api/v1/agencies/${encodeURIComponent(agency)}/events`);
+  const url = document.body.dataset.events;
+  if (!url) return;
+  const source = new EventSource(url);
   source.addEventListener("delivered", (event) => {
-    if (page === "inbox" || page === "cases" || concerns(event)) soon();
+    if (page === "inbox" || page === "cases" || page === "control" || concerns(event)) soon();
   });
   source.addEventListener("status", (event) => {
-    if (page === "sent" || page === "cases" || concerns(event)) soon();
+    if (page === "sent" || page === "cases" || page === "control" || concerns(event)) soon();
   });
   source.addEventListener("clock", () => soon());
   source.addEventListener("ended", () => {
@@ -79,5 +82,6 @@ async function markRead() {
 
 follow();
 markRead();
+document.addEventListener("trafsim:changed", soon);
 document.addEventListener("trafsim:refreshed", markRead);
 if (document.getElementById("clock-now")) setInterval(tick, 1000);
