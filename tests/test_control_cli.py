@@ -100,8 +100,10 @@ async def test_every_verb_is_logged_with_the_controller_and_its_effects(
         (("end",), "end", {}, {"exercise_ended"}),
     ]  # fmt: skip
     for verb, action, fields, effects in verbs:
+        now = served.exercise.bus.now
         assert await served.control(*verb) == 0, (verb, capsys.readouterr().err)
         record = served.actions()[-1]
+        assert record.t_us == now, verb
         assert record.data["action"] == action, verb
         assert record.data["actor"] == "controller"
         assert record.data["input"] == {**record.data["input"], **fields, "action": action}
@@ -136,6 +138,9 @@ async def test_status_and_the_inject_list(
     assert await served.control("--json", "status") == 0
     document = json.loads(capsys.readouterr().out)
     assert {i["id"] for i in document["injects"]} == {"m01", "m02", "m03"}
+    first = next(i for i in document["injects"] if i["id"] == "m01")
+    assert first["title"] == "The sister calls the hotline"
+    assert first["status"] == "pending"
     assert await served.control("inject", "list") == 0
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == [
         "m01",

@@ -185,3 +185,35 @@ async def test_a_refused_action_shows_its_path_and_changes_nothing(
     await expect(error).to_be_visible()
     await expect(error).to_contain_text("$.disruption.id")
     assert served.actions() == []
+
+
+@pytest.mark.slow
+async def test_an_inject_added_in_toml_joins_the_timeline(served: Served, browser: Browser) -> None:
+    """TOML that is not TOML, and an inject the loader refuses, are shown with their path;
+    a good one is logged as the controller's `add` and appears in the MSEL timeline."""
+    control = await signed_in(browser, served, served.exercise.tokens.held.controller)
+    page = control.page
+    await page.click("#do-start")
+    await page.fill("#inject-toml", 'id = "m99"\nat = ')
+    await page.click("#add-inject-button")
+    await expect(page.locator("#control-error")).to_contain_text("$.inject: not valid TOML")
+    await page.fill(
+        "#inject-toml",
+        'id = "m99"\nat = "D2 14:00"\nfrom = "excon"\nto = ["kz-nobody"]\n'
+        'body = { kind = "excon_note", title = "News", text = "The employer fled." }',
+    )
+    await page.click("#add-inject-button")
+    await expect(page.locator("#control-error")).to_contain_text("$.inject.to")
+    await page.fill(
+        "#inject-toml",
+        'id = "m99"\nat = "D2 14:00"\ntitle = "The employer fled"\nfrom = "excon"\n'
+        'to = ["kz-mia-sh"]\nbody = { kind = "excon_note", title = "News", text = "He fled." }',
+    )
+    await page.click("#add-inject-button")
+    row = page.locator('#msel tr[data-inject="m99"]')
+    await expect(row).to_contain_text("The employer fled")
+    await expect(row.locator("td").first).to_have_text("D2 14:00")
+    assert [a["action"] for a in served.actions()] == ["start", "add"]
+    # Chromium reports each refused request (422) as a failed resource; nothing else.
+    assert [p for p in control.problems if "status of 422" not in p] == []
+    assert len(control.problems) == 2

@@ -56,7 +56,14 @@ async def status(request: web.Request) -> web.Response:
         raise ApiError(403, "forbidden", "only the controller and the evaluator see this")
     bus = request.config_dict[EXERCISE].bus
     calendar = calendar_of(bus)
-    injects = [bus.msel.status(inject_id) for inject_id in bus.state.msel.injects]
+    injects = [
+        {
+            **bus.msel.status(inject_id),
+            "title": state.inject.title,
+            "expected": [action.text for action in state.inject.expected_actions],
+        }
+        for inject_id, state in bus.state.msel.injects.items()
+    ]
     disruptions = [
         {
             "id": disruption_id,
