@@ -180,3 +180,45 @@ async def test_an_unreachable_server_is_one_line(capsys: pytest.CaptureFixture[s
     )
     assert status == 1
     assert capsys.readouterr().err.startswith("trafsim: control: cannot reach http://127.0.0.1:9")
+
+
+async def test_a_short_exercise_steered_from_the_command_line_verifies(
+    served: Served, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Start, speed, a disruption for two hours, an ad hoc inject, status as JSON, heal,
+    ENDEX: then `trafsim verify` finds the log intact and sealed (exit 0)."""
+    note = tmp_path / "note.json"
+    note.write_text(
+        json.dumps(
+            {
+                "id": "m50",
+                "at": "D1 12:00",
+                "from": "excon",
+                "to": ["kz-police"],
+                "body": {"kind": "excon_note", "title": "Press", "text": "A journalist calls."},
+            }
+        ),
+        encoding="utf-8",
+    )
+    clock = served.exercise.driver.clock
+    assert isinstance(clock, ManualClock)
+    for verb in (
+        ("start",),
+        ("speed", "600"),
+        ("disrupt", "outage", "--target", "agencies=uz-police", "--for", "2h"),
+        ("inject", "add", str(note)),
+    ):
+        assert await served.control(*verb) == 0, capsys.readouterr().err
+    clock.advance(6)  # an hour of play: the two-hour outage is still in force
+    await served.exercise.driver.sync()
+    capsys.readouterr()
+    assert await served.control("--json", "status") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert "outage-1" in [d["id"] for d in status["disruptions"]]
+    assert {"id": "m50", "status": "pending"}.items() <= next(
+        i for i in status["injects"] if i["id"] == "m50"
+    ).items()
+    for verb in (("heal", "outage-1"), ("end",)):
+        assert await served.control(*verb) == 0, capsys.readouterr().err
+    await served.exercise.stop()
+    assert await asyncio.to_thread(main, ["verify", str(served.exercise.db)]) == 0

@@ -98,9 +98,9 @@ def question_to_uzbekistan(served: Served) -> dict[str, Any]:
 async def test_the_controller_cuts_a_link_heals_it_and_steers_the_msel(
     served: Served, browser: Browser
 ) -> None:
-    """Cut from the form, held in the team's console, healed from the board, delivered;
-    an inject fired and another retimed from the timeline; every click logged as the
-    controller's action."""
+    """Cut from the form, held in the team's console (and in the controller's feed of
+    events), healed from the board, delivered; an inject fired and another retimed from
+    the timeline; every click logged as the controller's action."""
     tokens = served.exercise.tokens.held
     control = await signed_in(browser, served, tokens.controller)
     police = await signed_in(browser, served, tokens.agencies[POLICE])
@@ -125,6 +125,8 @@ async def test_the_controller_cuts_a_link_heals_it_and_steers_the_msel(
     words = police.page.locator("#words-uz-mia")
     await expect(words).to_contain_text("held: KZ-UZ link cut since 1 Jun")
     await expect(row.locator("td").nth(4)).to_have_text("1")
+    held = page.locator("#feed li.feed-delivery_held")
+    await expect(held).to_contain_text(f"{question['id'][:8]} → uz-mia")
 
     await row.locator("button.heal").click()
     await expect(page.locator('#disruptions tr[data-disruption="kz-uz-cut"]')).to_have_count(0)

@@ -20,6 +20,7 @@ from trafsim_bus.core.outputs import ControlReceipt, ReadReceipt, Submission
 from trafsim_bus.drivers.realtime import RealtimeDriver, WallClock
 from trafsim_bus.errors import BusError
 from trafsim_bus.live.tokens import Tokens
+from trafsim_bus.live.views import calendar_of
 from trafsim_bus.log.records import TRAIL_KINDS, Record
 from trafsim_bus.log.trail import Step, step_of
 from trafsim_bus.log.writer import EventLogWriter
@@ -63,6 +64,7 @@ class LiveExercise:
         self.feeds: set[Feed] = set()
         self.driver = RealtimeDriver(bus, writer, clock=clock, on_records=self._records)
         self._task: asyncio.Task[None] | None = None
+        self._stopped = False
 
     def index(self, records: list[Record]) -> None:
         """Index the trails of a restored log's records (telling nobody)."""
@@ -75,7 +77,10 @@ class LiveExercise:
         self._task = asyncio.create_task(self.driver.run())
 
     async def stop(self) -> None:
-        """Stop (unsealed unless ENDEX came), commit, and close the log."""
+        """Stop (unsealed unless ENDEX came), commit, and close the log; once."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._task is not None and not self._task.done():
             self.driver.stop()
         if self._task is not None:
@@ -156,6 +161,7 @@ class LiveExercise:
     def _records(self, records: list[Record], *, quiet: bool = False) -> None:
         """Index each delivery's trail; tell each agency what concerns it."""
         registry = self.bus.state.registry
+        label = None if quiet else calendar_of(self.bus).label
         for record in records:
             if record.kind in TRAIL_KINDS and record.envelope_id and record.recipient:
                 self.trails.setdefault(record.envelope_id, {}).setdefault(
@@ -174,6 +180,7 @@ class LiveExercise:
                     "recipient": record.recipient,
                     "seq": record.seq,
                     "t_us": record.t_us,
+                    "when": label(record.t_us) if label else "",
                     "kind": record.kind,
                     "stage": record.data.get("stage"),
                     "outcome": record.data.get("outcome"),

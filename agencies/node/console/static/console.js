@@ -43,6 +43,13 @@ function follow() {
   const url = document.body.dataset.events;
   if (!url) return;
   const source = new EventSource(url);
+  for (const name of ["delivered", "status", "clock", "ended"]) {
+    source.addEventListener(name, (event) => {
+      document.dispatchEvent(
+        new CustomEvent("trafsim:event", { detail: { name, data: JSON.parse(event.data) } }),
+      );
+    });
+  }
   source.addEventListener("delivered", (event) => {
     if (page === "inbox" || page === "cases" || page === "control" || concerns(event)) soon();
   });

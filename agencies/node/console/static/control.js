@@ -91,3 +91,20 @@ document.addEventListener("submit", async (event) => {
     : await act(form.dataset.action, fieldsOf(form));
   if (done && !form.dataset.fields) form.reset();
 });
+
+// The latest events, newest first: one line each, written as text.
+const feed = document.getElementById("feed");
+const FEED_LINES = 60;
+document.addEventListener("trafsim:event", (event) => {
+  if (!feed) return;
+  const { name, data } = event.detail;
+  if (name !== "status" && name !== "ended") return;
+  const line = document.createElement("li");
+  line.className = `feed-${data.kind || name}`;
+  const parts = [data.when || "", data.kind || name];
+  if (data.envelope_id) parts.push(`${data.envelope_id.slice(0, 8)} → ${data.recipient}`);
+  for (const key of ["stage", "outcome", "reason"]) if (data[key]) parts.push(data[key]);
+  line.textContent = parts.filter((part) => part).join(" · ");
+  feed.prepend(line);
+  while (feed.children.length > FEED_LINES) feed.lastElementChild.remove();
+});
