@@ -24,6 +24,7 @@ from trafsim_bus.core.restore import restore
 from trafsim_bus.drivers.realtime import MonotonicClock, WallClock
 from trafsim_bus.errors import BusError
 from trafsim_bus.live.control_api import ROUTES as CONTROL_ROUTES
+from trafsim_bus.live.eval_api import ROUTES as EVAL_ROUTES
 from trafsim_bus.live.exercise import LiveExercise
 from trafsim_bus.live.http import BODY_LIMIT, EXERCISE, errors, json_response
 from trafsim_bus.live.routes import ApiRoute, openapi, register
@@ -55,7 +56,7 @@ def create_app(exercise: LiveExercise) -> web.Application:
     document under `/api/v1`, and the consoles under `/console/`."""
     app = web.Application(middlewares=[errors], client_max_size=BODY_LIMIT + 1)
     app[EXERCISE] = exercise
-    routes = [*TEAM_ROUTES, *CONTROL_ROUTES, OPENAPI_ROUTE]
+    routes = [*TEAM_ROUTES, *CONTROL_ROUTES, *EVAL_ROUTES, OPENAPI_ROUTE]
     register(app, routes)
     app[OPENAPI_DOCUMENT] = openapi(routes, title="trafsim live exercise", version=VERSION)
     setup_console(app)

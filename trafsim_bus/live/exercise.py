@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import structlog
 
 from trafsim_bus.core.actions import ControlAction
@@ -37,9 +38,17 @@ class Feed:
     clock), or everything (controller, evaluator)."""
 
     agency: str | None
+    records: bool = False
+    """A feed of the log's records themselves (the evaluator's), not of events."""
     queue: asyncio.Queue[dict[str, Any] | None] = field(
         default_factory=lambda: asyncio.Queue(FEED_DEPTH)
     )
+
+
+def record_json(record: Record) -> dict[str, Any]:
+    """A record as the evaluator API gives it: its columns, `data` as logged."""
+    document: dict[str, Any] = msgspec.to_builtins(record)
+    return document
 
 
 class LiveExercise:
@@ -139,9 +148,10 @@ class LiveExercise:
 
     # -- feeds --------------------------------------------------------------------------
 
-    def subscribe(self, agency: str | None) -> Feed:
-        """A new feed for an agency (None: everything)."""
-        feed = Feed(agency)
+    def subscribe(self, agency: str | None, *, records: bool = False) -> Feed:
+        """A new feed for an agency (None: everything); `records`: every record as it is
+        committed."""
+        feed = Feed(agency, records)
         self.feeds.add(feed)
         return feed
 
@@ -149,8 +159,10 @@ class LiveExercise:
         """The subscriber went away."""
         self.feeds.discard(feed)
 
-    def _publish(self, agency: str | None, event: dict[str, Any]) -> None:
+    def _publish(self, agency: str | None, event: dict[str, Any], *, record: bool = False) -> None:
         for feed in list(self.feeds):
+            if feed.records != record:
+                continue
             if feed.agency is None or agency is None or feed.agency == agency:
                 try:
                     feed.queue.put_nowait(event)
@@ -171,6 +183,7 @@ class LiveExercise:
                     self.deliveries[record.envelope_id, record.recipient] = record.data["delivery"]
             if quiet:
                 continue
+            self._publish(None, {"event": "record", "data": record_json(record)}, record=True)
             if record.kind == "clock_changed":
                 self._publish(None, {"event": "clock", "data": record.data})
             elif record.kind in TRAIL_KINDS and record.envelope_id and record.recipient:

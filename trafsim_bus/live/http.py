@@ -146,15 +146,18 @@ HEARTBEAT = 15.0
 """Seconds between keep-alive comments on an idle event stream."""
 
 
-async def stream_feed(request: web.Request, agency: str | None) -> web.StreamResponse:
-    """Server-Sent Events of a feed: an agency's (None: everything) until the end or the
-    client leaves; a comment every `HEARTBEAT` seconds keeps idle streams open."""
+async def stream_feed(
+    request: web.Request, agency: str | None, *, records: bool = False
+) -> web.StreamResponse:
+    """Server-Sent Events of a feed: an agency's (None: everything; `records`: the log's
+    records) until the end or the client leaves; a comment every `HEARTBEAT` seconds keeps
+    idle streams open."""
     exercise = request.config_dict[EXERCISE]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
     )
     await response.prepare(request)
-    feed = exercise.subscribe(agency)
+    feed = exercise.subscribe(agency, records=records)
     try:
         await response.write(b": connected\n\n")
         while True:
@@ -169,7 +172,9 @@ async def stream_feed(request: web.Request, agency: str | None) -> web.StreamRes
                 b"event: %s\ndata: %s\n\n"
                 % (event["event"].encode(), msgspec.json.encode(event["data"]))
             )
-            if event["event"] == "ended":
+            if event["event"] == "ended" or (
+                event["event"] == "record" and event["data"]["kind"] == "exercise_ended"
+            ):
                 break
     except (ConnectionResetError, asyncio.CancelledError):
         pass

@@ -1,0 +1,91 @@
+"""The evaluator API (SPEC §15, `/api/v1/eval`): an evaluator follows a live exercise
+from its log: the metrics so far, records by seq range, and every record as it is
+committed (Server-Sent Events). It reads everything and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from trafsim_bus.live.exercise import record_json
+from trafsim_bus.live.http import EXERCISE, ApiError, caller, json_response, stream_feed
+from trafsim_bus.live.routes import ApiRoute
+from trafsim_bus.log.reader import reading, rows
+from trafsim_bus.metrics import compute_metrics
+
+PAGE_LIMIT = 5000
+"""Records one request may ask for."""
+READERS = ("evaluator", "controller")
+
+
+def _reader(request: web.Request) -> None:
+    if caller(request).role not in READERS:
+        raise ApiError(403, "forbidden", "only the evaluator and the controller read the log")
+
+
+def _seq(request: web.Request, name: str, default: int) -> int:
+    text = request.query.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ApiError(
+            422, "bad_query", f"expected a whole number, got {text!r}", f"query.{name}"
+        ) from None
+    if value < 0:
+        raise ApiError(422, "bad_query", f"expected 0 or more, got {value}", f"query.{name}")
+    return value
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """GET /eval/metrics: the metrics document of the log as committed so far (one moment
+    of it; `sealed` false while the exercise runs)."""
+    _reader(request)
+    db = request.config_dict[EXERCISE].db
+    with reading(db) as conn:
+        found = list(rows(conn))
+    head = (found[-1][0].seq, found[-1][1]) if found else (0, "")
+    return json_response(compute_metrics((record for record, _ in found), head))
+
+
+async def records(request: web.Request) -> web.Response:
+    """GET /eval/records?from_seq=&to_seq=: the records in a seq range, at most
+    `PAGE_LIMIT` (`next_from_seq`: where the next page starts, null at the end)."""
+    _reader(request)
+    first = _seq(request, "from_seq", 0)
+    last = _seq(request, "to_seq", first + PAGE_LIMIT - 1)
+    if last < first:
+        raise ApiError(422, "bad_query", f"expected to_seq >= from_seq ({first})", "query.to_seq")
+    db = request.config_dict[EXERCISE].db
+    found: list[dict[str, Any]] = []
+    following = None
+    with reading(db) as conn:
+        for record, _ in rows(conn):
+            if record.seq < first:
+                continue
+            if record.seq > last:
+                break
+            if len(found) == PAGE_LIMIT:
+                following = record.seq
+                break
+            found.append(record_json(record))
+    return json_response({"records": found, "next_from_seq": following})
+
+
+async def feed(request: web.Request) -> web.StreamResponse:
+    """GET /eval/events: every record as it is committed (`event: record`), until ENDEX."""
+    _reader(request)
+    return await stream_feed(request, None, records=True)
+
+
+ROUTES = (
+    ApiRoute("GET", "/api/v1/eval/metrics", "The metrics of the log so far (SPEC §12, §16)",
+             metrics, READERS, errors=(401, 403)),
+    ApiRoute("GET", "/api/v1/eval/records", "Records by seq range", records, READERS,
+             errors=(401, 403, 422)),
+    ApiRoute("GET", "/api/v1/eval/events", "Every record as it is committed (SSE)", feed,
+             READERS, stream=True, errors=(401, 403)),
+)  # fmt: skip
+"""The evaluator API's routes."""
