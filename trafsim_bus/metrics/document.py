@@ -10,6 +10,8 @@ import msgspec
 
 from trafsim_bus.errors import LogError
 from trafsim_bus.log.records import Record
+from trafsim_bus.metrics.delay_by import DelayBy
+from trafsim_bus.metrics.requests import Requests
 from trafsim_bus.metrics.sections import Channels, Disruptions, Interpretation, Pending, Pools
 from trafsim_bus.metrics.tally import DELIVERY_REASONS, ENVELOPE_REASONS, Tally
 from trafsim_bus.timebase import SECOND
@@ -38,6 +40,8 @@ class _Accumulator:
         self.disruptions = Disruptions()
         self.interpretation = Interpretation()
         self.pending = Pending()
+        self.requests = Requests()
+        self.delay_by = DelayBy()
         self.envelopes: dict[str, _Envelope] = {}
         self.open: dict[tuple[str | None, str | None], str] = {}
         self.jumps: list[dict[str, float]] = []
@@ -55,10 +59,14 @@ class _Accumulator:
         self.disruptions.apply(record)
         self.interpretation.apply(record)
         self.pending.apply(record)
+        self.requests.apply(record)
+        self.delay_by.apply(record)
         if kind == "exercise_started":
             self.head = record.data
             canonical = record.data["scenario"]["canonical"]
             self.pools.start(canonical)
+            self.requests.start(record.data["startex"])
+            self.delay_by.start(canonical)
             self.interpretation.start(record.data["startex"], canonical)
         elif kind == "envelope_submitted":
             self._submitted(record)
@@ -141,6 +149,8 @@ class _Accumulator:
             "disruptions": self.disruptions.document(),
             "interpretation": self.interpretation.document(),
             "pending_at_end": self.pending.document(),
+            "requests": self.requests.document(),
+            "delay_by": self.delay_by.document(),
         }
 
 
