@@ -325,3 +325,16 @@ async def test_a_recipient_sees_a_message_once_it_arrives(live: Live) -> None:
     after = await live.client.get(path, headers=live.auth("kz-ngo"))
     assert after.status == 200
     assert (await after.json())["recipients"]["kz-ngo"]["status"] == "delivered"
+
+
+def test_tokens_never_start_with_a_dash() -> None:
+    """A token is safe after `--token` on a command line: it never starts with `-`
+    (base64url would, once in 64 draws); it is 43 characters of the URL-safe alphabet."""
+    import re
+
+    from trafsim_bus.live.tokens import new_token
+
+    tokens = [new_token() for _ in range(2000)]
+    assert not [token for token in tokens if token.startswith("-")]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", token) for token in tokens)
+    assert len(set(tokens)) == len(tokens)

@@ -33,7 +33,7 @@ class Served:
 
     async def control(self, *verb: str, token: bool = True) -> int:
         """Run `trafsim control` (in a thread: it makes blocking requests)."""
-        given = ["--token", self.token] if token else []
+        given = [f"--token={self.token}"] if token else []
         return await asyncio.to_thread(main, ["control", "--url", self.url, *given, *verb])
 
     def actions(self) -> list[Record]:

@@ -36,6 +36,13 @@ class TokenFile(msgspec.Struct, forbid_unknown_fields=True):
     evaluator: str
 
 
+def new_token() -> str:
+    """A fresh token (32 random bytes, URL-safe) that does not start with `-`."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
+
+
 class Tokens:
     """Looks a bearer token up; every comparison takes the same time."""
 
@@ -49,12 +56,13 @@ class Tokens:
 
     @classmethod
     def new(cls, agencies: Iterable[str]) -> Tokens:
-        """Fresh tokens (`secrets.token_urlsafe(32)`) for the agencies and both roles."""
+        """Fresh tokens (`secrets.token_urlsafe(32)`, never starting with `-`, so that
+        `--token T` reads as an option's value) for the agencies and both roles."""
         return cls(
             TokenFile(
-                agencies={agency: secrets.token_urlsafe(32) for agency in agencies},
-                controller=secrets.token_urlsafe(32),
-                evaluator=secrets.token_urlsafe(32),
+                agencies={agency: new_token() for agency in agencies},
+                controller=new_token(),
+                evaluator=new_token(),
             )
         )
 

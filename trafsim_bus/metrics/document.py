@@ -10,6 +10,7 @@ import msgspec
 
 from trafsim_bus.errors import LogError
 from trafsim_bus.log.records import Record
+from trafsim_bus.metrics.cases import Cases
 from trafsim_bus.metrics.delay_by import DelayBy
 from trafsim_bus.metrics.requests import Requests
 from trafsim_bus.metrics.sections import Channels, Disruptions, Interpretation, Pending, Pools
@@ -41,6 +42,7 @@ class _Accumulator:
         self.interpretation = Interpretation()
         self.pending = Pending()
         self.requests = Requests()
+        self.cases = Cases()
         self.delay_by = DelayBy()
         self.envelopes: dict[str, _Envelope] = {}
         self.open: dict[tuple[str | None, str | None], str] = {}
@@ -60,6 +62,7 @@ class _Accumulator:
         self.interpretation.apply(record)
         self.pending.apply(record)
         self.requests.apply(record)
+        self.cases.apply(record)
         self.delay_by.apply(record)
         if kind == "exercise_started":
             self.head = record.data
@@ -150,6 +153,7 @@ class _Accumulator:
             "interpretation": self.interpretation.document(),
             "pending_at_end": self.pending.document(),
             "requests": self.requests.document(),
+            "cases": self.cases.document(),
             "delay_by": self.delay_by.document(),
         }
 
