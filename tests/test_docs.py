@@ -175,7 +175,7 @@ def test_every_metrics_key_is_documented(tmp_path: Path) -> None:
 
     dynamic = {
         "translation_pools", "channels", "disruptions", "interpretation", "by_type",
-        "by_origin", "rejected_by_reason", "refused_by_reason", "requests", "cases", "channel",
+        "by_origin", "rejected_by_reason", "refused_by_reason", "requests", "cases", "msel", "channel",
         "agency_pair", "country_pair", "language_pair",
     }  # fmt: skip
     document = json.loads(

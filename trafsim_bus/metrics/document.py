@@ -12,6 +12,7 @@ from trafsim_bus.errors import LogError
 from trafsim_bus.log.records import Record
 from trafsim_bus.metrics.cases import Cases
 from trafsim_bus.metrics.delay_by import DelayBy
+from trafsim_bus.metrics.msel import Msel
 from trafsim_bus.metrics.requests import Requests
 from trafsim_bus.metrics.sections import Channels, Disruptions, Interpretation, Pending, Pools
 from trafsim_bus.metrics.tally import DELIVERY_REASONS, ENVELOPE_REASONS, Tally
@@ -43,6 +44,7 @@ class _Accumulator:
         self.pending = Pending()
         self.requests = Requests()
         self.cases = Cases()
+        self.msel = Msel()
         self.delay_by = DelayBy()
         self.envelopes: dict[str, _Envelope] = {}
         self.open: dict[tuple[str | None, str | None], str] = {}
@@ -63,6 +65,7 @@ class _Accumulator:
         self.pending.apply(record)
         self.requests.apply(record)
         self.cases.apply(record)
+        self.msel.apply(record)
         self.delay_by.apply(record)
         if kind == "exercise_started":
             self.head = record.data
@@ -70,6 +73,7 @@ class _Accumulator:
             self.pools.start(canonical)
             self.requests.start(record.data["startex"])
             self.delay_by.start(canonical)
+            self.msel.start(canonical)
             self.interpretation.start(record.data["startex"], canonical)
         elif kind == "envelope_submitted":
             self._submitted(record)
@@ -154,6 +158,7 @@ class _Accumulator:
             "pending_at_end": self.pending.document(),
             "requests": self.requests.document(),
             "cases": self.cases.document(),
+            "msel": self.msel.document(),
             "delay_by": self.delay_by.document(),
         }
 
