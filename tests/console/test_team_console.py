@@ -122,8 +122,8 @@ async def sign_in(watched: Watched, served: Served, who: str) -> None:
 @pytest.mark.parametrize(
     ("locale", "inbox", "delivered_word", "trail_word"),
     [
-        ("en-GB", "Inbox", "delivered", "channel chosen"),
-        ("ru-RU", "Входящие", "доставлено", "выбран канал"),
+        ("en-GB", "Inbox", "delivered 1 Jun", "channel chosen"),
+        ("ru-RU", "Входящие", "доставлено 1 июн", "выбран канал"),
     ],
 )
 async def test_a_referral_arrives_live_and_its_trail_shows_each_stage(
@@ -183,6 +183,10 @@ async def test_a_referral_arrives_live_and_its_trail_shows_each_stage(
     steps = await trail.locator("tbody tr").count()
     assert steps == len(served.exercise.trails[envelope_id][SHELTER])
 
+    month = delivered_word.rsplit(maxsplit=1)[-1]
+    await expect(shelter.page.locator("#clock-now")).to_contain_text(f"1 {month} ")
+    await shelter.page.wait_for_timeout(1200)  # the clock ticks: still in the page's language
+    await expect(shelter.page.locator("#clock-now")).to_contain_text(f"1 {month} ")
     await shelter.page.goto(served.url(f"/console/{SHELTER}/"))
     assert unread_of(served, SHELTER) == before - 1
     if before > 1:

@@ -4,6 +4,7 @@ Message content is never translated: it is shown as written."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -13,6 +14,8 @@ from typing import Any, Final
 LANGUAGES: Final = ("en", "ru")
 """The console's languages; the first is the default."""
 LANGUAGE_COOKIE: Final = "trafsim_lang"
+MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH: Final = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
 
 
 @cache
@@ -47,6 +50,16 @@ class Labels:
             return ""
         key = f"{section}.{value}"
         return self(key) if self.has(key) else value
+
+    def moment(self, text: str | None) -> str:
+        """A time as people read it (`2 Jun 14:00 (D2)`), its month in this language."""
+        if not text:
+            return ""
+        return _MONTH.sub(lambda found: self(f"month.{found.group(0)}"), text)
+
+    def months(self) -> dict[str, str]:
+        """The months' names in this language, for the console's script."""
+        return {month: self(f"month.{month}") for month in MONTHS}
 
     @property
     def other(self) -> str:

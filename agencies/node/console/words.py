@@ -15,7 +15,7 @@ def status_words(recipient: dict[str, Any], labels: Labels) -> str:
     trail = recipient["trail"]
     status = recipient["status"]
     if status == "delivered":
-        return labels("words.delivered", when=trail[-1]["when"])
+        return labels("words.delivered", when=labels.moment(trail[-1]["when"]))
     if status in ("rejected", "dropped"):
         last = trail[-1]
         reason = labels.of("reason", last["reason"] or last["stage"])
@@ -36,13 +36,15 @@ def status_words(recipient: dict[str, Any], labels: Labels) -> str:
             position=now["position"],
             waiting=now["waiting"],
             pool=now["pool_name"],
-            eta=now.get("eta") or "?",
+            eta=labels.moment(now.get("eta")) or "?",
         )
     if stage == "translation_service":
-        return labels("words.translation_service", pool=now["pool_name"], due=now["due"])
+        return labels(
+            "words.translation_service", pool=now["pool_name"], due=labels.moment(now["due"])
+        )
     if stage == "held":
         if now.get("held_by"):
             what = now.get("description") or now["held_by"]
-            return labels("words.held", what=what, since=now["held_since"])
-        return labels("words.held_unknown", since=now.get("held_since") or "?")
-    return labels(f"words.{stage}", due=now["due"])
+            return labels("words.held", what=what, since=labels.moment(now["held_since"]))
+        return labels("words.held_unknown", since=labels.moment(now.get("held_since")) or "?")
+    return labels(f"words.{stage}", due=labels.moment(now["due"]))

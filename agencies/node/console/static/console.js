@@ -74,7 +74,11 @@ async function tick() {
   const response = await fetch("/api/v1/clock", { credentials: "same-origin" });
   if (!response.ok) return;
   const clock = await response.json();
-  document.getElementById("clock-now").textContent = clock.now;
+  const months = JSON.parse(document.body.dataset.months || "{}");
+  document.getElementById("clock-now").textContent = clock.now.replace(
+    /\b[A-Z][a-z]{2}\b/,
+    (month) => months[month] || month,
+  );
 }
 
 async function markRead() {
