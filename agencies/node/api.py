@@ -19,6 +19,7 @@ from trafsim_bus.live.http import (
     caller,
     json_response,
     path_and_sentence,
+    query_int,
     stream_feed,
 )
 from trafsim_bus.live.routes import ApiRoute
@@ -90,21 +91,6 @@ async def submit(request: web.Request) -> web.Response:
     raise ApiError(422, reason, detail, path)
 
 
-def _query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    text = request.query.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ApiError(
-            422, "bad_query", f"expected a whole number, got {text!r}", f"query.{name}"
-        ) from None
-    if not low <= value <= high:
-        raise ApiError(422, "bad_query", f"expected {low} to {high}, got {value}", f"query.{name}")
-    return value
-
-
 async def inbox(request: web.Request) -> web.Response:
     """GET /agencies/{agency}/inbox: what was delivered, filtered, a page at a time."""
     agency = _agency(request, writing=False)
@@ -119,8 +105,8 @@ async def inbox(request: web.Request) -> web.Response:
         kind=request.query.get("type"),
         case=request.query.get("case"),
         unread=unread == "true",
-        since_seq=_query_int(request, "since_seq", -1, -1, 2**62),
-        limit=_query_int(request, "limit", 50, 1, 500),
+        since_seq=query_int(request, "since_seq", -1, -1, 2**62),
+        limit=query_int(request, "limit", 50, 1, 500),
     )
     return json_response(msgspec.convert(view, Inbox))
 

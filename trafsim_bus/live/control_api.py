@@ -13,7 +13,7 @@ from trafsim_bus.errors import ControlError, ExerciseClosedError
 from trafsim_bus.live.http import EXERCISE, ApiError, body_of, caller, json_response, stream_feed
 from trafsim_bus.live.routes import ApiRoute
 from trafsim_bus.live.schemas import ControlResult, ControlStatus
-from trafsim_bus.live.views import calendar_of, clock_view
+from trafsim_bus.live.views import clock_view, disruptions_view, queues_view
 
 ACTIONS = (
     "start", "pause", "resume", "speed", "skip", "jump", "end", "fire", "hold", "release",
@@ -55,7 +55,6 @@ async def status(request: web.Request) -> web.Response:
     if who.role not in ("controller", "evaluator"):
         raise ApiError(403, "forbidden", "only the controller and the evaluator see this")
     bus = request.config_dict[EXERCISE].bus
-    calendar = calendar_of(bus)
     injects = [
         {
             **bus.msel.status(inject_id),
@@ -64,30 +63,14 @@ async def status(request: web.Request) -> web.Response:
         }
         for inject_id, state in bus.state.msel.injects.items()
     ]
-    disruptions = [
-        {
-            "id": disruption_id,
-            "type": state.disruption.type,
-            "description": state.disruption.description,
-            "since": calendar.label(state.start_us or 0),
-            "until": None if state.end_us is None else calendar.label(state.end_us),
-            "holding": len(state.held),
-        }
-        for disruption_id, state in bus.state.disruptions.active.items()
-    ]
-    queues = {
-        pool_id: {
-            "servers": pool.servers,
-            "serving": len(pool.serving),
-            "waiting": len(pool.waiting),
-        }
-        for pool_id, pool in bus.state.pools.items()
-    }
     view = {
         "clock": clock_view(bus),
         "injects": injects,
-        "disruptions": disruptions,
-        "queues": queues,
+        "disruptions": disruptions_view(bus),
+        "queues": {
+            pool_id: {key: queue[key] for key in ("servers", "serving", "waiting")}
+            for pool_id, queue in queues_view(bus).items()
+        },
     }
     return json_response(msgspec.convert(view, ControlStatus))
 

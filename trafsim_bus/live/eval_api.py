@@ -9,7 +9,14 @@ from typing import Any
 from aiohttp import web
 
 from trafsim_bus.live.exercise import record_json
-from trafsim_bus.live.http import EXERCISE, ApiError, caller, json_response, stream_feed
+from trafsim_bus.live.http import (
+    EXERCISE,
+    ApiError,
+    caller,
+    json_response,
+    query_int,
+    stream_feed,
+)
 from trafsim_bus.live.routes import ApiRoute
 from trafsim_bus.log.reader import reading, rows
 from trafsim_bus.metrics import compute_metrics
@@ -22,21 +29,6 @@ READERS = ("evaluator", "controller")
 def _reader(request: web.Request) -> None:
     if caller(request).role not in READERS:
         raise ApiError(403, "forbidden", "only the evaluator and the controller read the log")
-
-
-def _seq(request: web.Request, name: str, default: int) -> int:
-    text = request.query.get(name)
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ApiError(
-            422, "bad_query", f"expected a whole number, got {text!r}", f"query.{name}"
-        ) from None
-    if value < 0:
-        raise ApiError(422, "bad_query", f"expected 0 or more, got {value}", f"query.{name}")
-    return value
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -54,8 +46,8 @@ async def records(request: web.Request) -> web.Response:
     """GET /eval/records?from_seq=&to_seq=: the records in a seq range, at most
     `PAGE_LIMIT` (`next_from_seq`: where the next page starts, null at the end)."""
     _reader(request)
-    first = _seq(request, "from_seq", 0)
-    last = _seq(request, "to_seq", first + PAGE_LIMIT - 1)
+    first = query_int(request, "from_seq", 0, 0, 2**62)
+    last = query_int(request, "to_seq", first + PAGE_LIMIT - 1, 0, 2**62)
     if last < first:
         raise ApiError(422, "bad_query", f"expected to_seq >= from_seq ({first})", "query.to_seq")
     db = request.config_dict[EXERCISE].db

@@ -134,6 +134,22 @@ async def body_of(request: web.Request) -> bytes:
     return data
 
 
+def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter within [low, high], or 422 naming it."""
+    text = request.query.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ApiError(
+            422, "bad_query", f"expected a whole number, got {text!r}", f"query.{name}"
+        ) from None
+    if not low <= value <= high:
+        raise ApiError(422, "bad_query", f"expected {low} to {high}, got {value}", f"query.{name}")
+    return value
+
+
 def path_and_sentence(detail: str) -> tuple[str | None, str]:
     """`"$.body.x: expected ..."` → (`"$.body.x"`, `"expected ..."`)."""
     head, separator, rest = detail.partition(": ")

@@ -90,13 +90,47 @@ def inbox_view(
         )
         if len(rows) == limit:
             break
-    unread_count = sum(
-        1 for key in registry.delivered if key.recipient == agency and key not in registry.reads
-    )
     return {
         "messages": rows,
-        "unread": unread_count,
+        "unread": unread_count(bus, agency),
         "next_since_seq": rows[-1]["seq"] if len(rows) == limit else None,
+    }
+
+
+def unread_count(bus: Bus, agency: str) -> int:
+    """How many messages delivered to the agency its team has not read."""
+    registry = bus.state.registry
+    return sum(
+        1 for key in registry.delivered if key.recipient == agency and key not in registry.reads
+    )
+
+
+def disruptions_view(bus: Bus) -> list[dict[str, Any]]:
+    """The disruptions in force: since and until as people read them, how many they hold."""
+    calendar = calendar_of(bus)
+    return [
+        {
+            "id": disruption_id,
+            "type": state.disruption.type,
+            "description": state.disruption.description,
+            "since": calendar.label(state.start_us or 0),
+            "until": None if state.end_us is None else calendar.label(state.end_us),
+            "holding": len(state.held),
+        }
+        for disruption_id, state in bus.state.disruptions.active.items()
+    ]
+
+
+def queues_view(bus: Bus) -> dict[str, dict[str, Any]]:
+    """Each translation pool: its name, translators now, how many they serve, who waits."""
+    return {
+        pool_id: {
+            "name": pool.pool.name,
+            "servers": pool.servers,
+            "serving": len(pool.serving),
+            "waiting": len(pool.waiting),
+        }
+        for pool_id, pool in sorted(bus.state.pools.items())
     }
 
 

@@ -19,7 +19,7 @@ from trafsim_bus.core.deliveries import DeliveryKey
 from trafsim_bus.errors import ControlError, ExerciseClosedError
 from trafsim_bus.live.exercise import LiveExercise
 from trafsim_bus.live.http import EXERCISE, ApiError, body_of, json_response, session_of
-from trafsim_bus.live.views import calendar_of
+from trafsim_bus.live.views import calendar_of, disruptions_view, queues_view
 from trafsim_bus.scenario.model import EXCON
 from trafsim_bus.timebase import format_day_time
 
@@ -58,8 +58,8 @@ async def control(request: web.Request) -> web.StreamResponse:
         steer=session.caller.role == "controller",
         by_country=sorted(by_country.items()),
         edges=_edges(exercise),
-        queues=_queues(exercise),
-        disruptions=_disruptions(exercise),
+        queues=[{"id": pool_id, **queue} for pool_id, queue in queues_view(bus).items()],
+        disruptions=disruptions_view(bus),
         injects=_injects(exercise),
         disruption_types=DISRUPTION_TYPES,
         choices={
@@ -104,34 +104,6 @@ def _edges(exercise: LiveExercise) -> list[dict[str, Any]]:
             r["recipient"],
         ),
     )
-
-
-def _queues(exercise: LiveExercise) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": pool_id,
-            "name": pool.pool.name,
-            "servers": pool.servers,
-            "serving": len(pool.serving),
-            "waiting": len(pool.waiting),
-        }
-        for pool_id, pool in sorted(exercise.bus.state.pools.items())
-    ]
-
-
-def _disruptions(exercise: LiveExercise) -> list[dict[str, Any]]:
-    calendar = calendar_of(exercise.bus)
-    return [
-        {
-            "id": disruption_id,
-            "type": state.disruption.type,
-            "description": state.disruption.description,
-            "since": calendar.label(state.start_us or 0),
-            "until": None if state.end_us is None else calendar.label(state.end_us),
-            "holding": len(state.held),
-        }
-        for disruption_id, state in exercise.bus.state.disruptions.active.items()
-    ]
 
 
 def _injects(exercise: LiveExercise) -> list[dict[str, Any]]:

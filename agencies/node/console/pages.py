@@ -28,7 +28,9 @@ from trafsim_bus.live.views import (
     directory_view,
     inbox_view,
     message_view,
+    unread_count,
 )
+from trafsim_bus.metrics.requests import ANSWERS
 from trafsim_bus.scenario.model import EXCON
 from trafsim_bus.timebase import format_duration
 
@@ -83,18 +85,11 @@ def _render(
         "page": template.removesuffix(".html"),
         "agency_name": exercise.bus.scenario.agencies[agency].name if agency else "",
         "others": session is not None and session.caller.role != "team",
-        "unread": _unread(exercise, agency) if agency else 0,
+        "unread": unread_count(exercise.bus, agency) if agency else 0,
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context})
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _unread(exercise: LiveExercise, agency: str) -> int:
-    registry = exercise.bus.state.registry
-    return sum(
-        1 for key in registry.delivered if key.recipient == agency and key not in registry.reads
-    )
 
 
 def _agency(request: web.Request, session: Session) -> str:
@@ -251,15 +246,11 @@ async def sent(request: web.Request) -> web.StreamResponse:
                 "envelope_id": str(envelope.id),
                 "kind": envelope.body.kind(),
                 "case_refs": envelope.case_refs,
-                "submitted": "" if first is None else _label(exercise, first),
+                "submitted": "" if first is None else calendar_of(exercise.bus).label(first),
                 "recipients": recipients,
             }
         )
     return _render(request, "sent.html", session, agency=agency, rows=rows)
-
-
-def _label(exercise: LiveExercise, t_us: int) -> str:
-    return calendar_of(exercise.bus).label(t_us)
 
 
 async def cases(request: web.Request) -> web.StreamResponse:
@@ -316,7 +307,10 @@ async def message(request: web.Request) -> web.StreamResponse:
         envelope=view["envelope"],
         kind=body["kind"],
         body={key: value for key, value in body.items() if key != "kind"},
-        persons=_persons(body),
+        persons=[
+            {"person_id": p.person_id, "is_minor": p.is_minor, "consent_ref": p.consent_ref}
+            for p in envelope.personal_data()
+        ],
         recipients=recipients,
         sender_view=sender_view,
     )
@@ -340,30 +334,6 @@ def _delays(delivery: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [(part, format_duration(int(us))) for part, us in parts.items() if us]
 
 
-def _persons(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The persons whose data the message carries (for the consent they need)."""
-    found: list[dict[str, Any]] = []
-    for key in ("persons", "person", "victims", "suspects"):
-        value = body.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict) and "person_id" in item:
-                found.append(item)
-    return found
-
-
-RESPONSE_TYPES = {
-    "referral": "referral_response",
-    "trm_referral": "referral_response",
-    "info_request": "info_response",
-    "fin_intel_request": "fin_intel_response",
-    "mla_request": "mla_execution_report",
-    "jit_proposal": "jit_decision",
-    "translation_request": "translation_delivery",
-}
-"""The answer a reply to each request type usually is (SPEC §16's pairs); other replies
-start as a case update."""
-
-
 async def compose(request: web.Request) -> web.StreamResponse:
     """GET /console/{agency}/compose?type=...[&reply_to=ID|&forward=ID]: the form of a
     message type, generated from its schema; a reply keeps the thread and the cases and
@@ -382,7 +352,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
     forwarded = _original(exercise, agency, request.query.get("forward") or None)
     kind = request.query.get("type") or None
     if original is not None:
-        kind = kind or RESPONSE_TYPES.get(original.body.kind(), "case_update")
+        kind = kind or ANSWERS.get(original.body.kind(), "case_update")
         initial |= {
             "recipients": [original.sender],
             "case_refs": list(original.case_refs),
