@@ -11,6 +11,7 @@ import msgspec
 from trafsim_bus.errors import LogError
 from trafsim_bus.log.records import Record
 from trafsim_bus.metrics.cases import Cases
+from trafsim_bus.metrics.compliance import Compliance
 from trafsim_bus.metrics.delay_by import DelayBy
 from trafsim_bus.metrics.msel import Msel
 from trafsim_bus.metrics.requests import Requests
@@ -46,6 +47,7 @@ class _Accumulator:
         self.cases = Cases()
         self.msel = Msel()
         self.delay_by = DelayBy()
+        self.compliance = Compliance()
         self.envelopes: dict[str, _Envelope] = {}
         self.open: dict[tuple[str | None, str | None], str] = {}
         self.jumps: list[dict[str, float]] = []
@@ -67,12 +69,14 @@ class _Accumulator:
         self.cases.apply(record)
         self.msel.apply(record)
         self.delay_by.apply(record)
+        self.compliance.apply(record)
         if kind == "exercise_started":
             self.head = record.data
             canonical = record.data["scenario"]["canonical"]
             self.pools.start(canonical)
             self.requests.start(record.data["startex"])
             self.delay_by.start(canonical)
+            self.compliance.start(canonical)
             self.msel.start(canonical)
             self.interpretation.start(record.data["startex"], canonical)
         elif kind == "envelope_submitted":
@@ -160,6 +164,7 @@ class _Accumulator:
             "cases": self.cases.document(),
             "msel": self.msel.document(),
             "delay_by": self.delay_by.document(),
+            "compliance": self.compliance.document(),
         }
 
 
