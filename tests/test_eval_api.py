@@ -19,6 +19,7 @@ from tests.bus.helpers import MINI
 from trafsim.serve_cmd import ServeOptions, create_app, prepare
 from trafsim_bus import read_records
 from trafsim_bus.drivers.realtime import ManualClock
+from trafsim_bus.live import eval_api
 from trafsim_bus.live.exercise import LiveExercise
 from trafsim_bus.metrics import compute_metrics
 
@@ -90,6 +91,30 @@ async def test_records_by_seq_range(
     bad = await client.get("/api/v1/eval/records?from_seq=zero", headers=evaluator(exercise))
     assert bad.status == 422
     assert (await bad.json())["error"]["path"] == "query.from_seq"
+
+
+async def test_pages_follow_one_another_to_the_end(
+    evaluated: tuple[LiveExercise, TestClient, ManualClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of at most PAGE_LIMIT records, each naming where the next starts, give the
+    whole log once, in order; a range's last page names none."""
+    exercise, client, _ = evaluated
+    monkeypatch.setattr(eval_api, "PAGE_LIMIT", 3)
+    logged = read_records(exercise.db)
+    seen: list[int] = []
+    start: int | None = 0
+    while start is not None:
+        page = await (
+            await client.get(f"/api/v1/eval/records?from_seq={start}", headers=evaluator(exercise))
+        ).json()
+        assert len(page["records"]) <= 3
+        seen += [r["seq"] for r in page["records"]]
+        start = page["next_from_seq"]
+    assert seen == [record.seq for record in logged]
+    ranged = await (
+        await client.get("/api/v1/eval/records?from_seq=1&to_seq=4", headers=evaluator(exercise))
+    ).json()
+    assert ([r["seq"] for r in ranged["records"]], ranged["next_from_seq"]) == ([1, 2, 3], 4)
 
 
 async def test_the_feed_streams_records_as_they_are_committed(

@@ -43,22 +43,19 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def records(request: web.Request) -> web.Response:
-    """GET /eval/records?from_seq=&to_seq=: the records in a seq range, at most
-    `PAGE_LIMIT` (`next_from_seq`: where the next page starts, null at the end)."""
+    """GET /eval/records?from_seq=&to_seq=: the records in a seq range (to the end when
+    `to_seq` is left out), at most `PAGE_LIMIT` (`next_from_seq`: where the next page of
+    the range starts, null when the range is done)."""
     _reader(request)
     first = query_int(request, "from_seq", 0, 0, 2**62)
-    last = query_int(request, "to_seq", first + PAGE_LIMIT - 1, 0, 2**62)
+    last = query_int(request, "to_seq", 2**62, 0, 2**62)
     if last < first:
         raise ApiError(422, "bad_query", f"expected to_seq >= from_seq ({first})", "query.to_seq")
     db = request.config_dict[EXERCISE].db
     found: list[dict[str, Any]] = []
     following = None
     with reading(db) as conn:
-        for record, _ in rows(conn):
-            if record.seq < first:
-                continue
-            if record.seq > last:
-                break
+        for record, _ in rows(conn, first, last):
             if len(found) == PAGE_LIMIT:
                 following = record.seq
                 break

@@ -14,6 +14,7 @@ from trafsim_bus.errors import LogError
 from trafsim_bus.log.records import COLUMNS, Record
 
 _SELECT = f"SELECT {', '.join(COLUMNS)}, hash FROM events ORDER BY seq"
+_RANGE = f"SELECT {', '.join(COLUMNS)}, hash FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq"
 _DATA = msgspec.json.Decoder(dict[str, object])
 
 
@@ -74,10 +75,16 @@ def reading(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def rows(conn: sqlite3.Connection) -> Iterator[tuple[Record, str]]:
-    """(record, stored hash) in seq order; a record whose columns do not decode is a
-    `LogError` naming its seq."""
-    for row in conn.execute(_SELECT):
+def rows(
+    conn: sqlite3.Connection, first_seq: int = 0, last_seq: int | None = None
+) -> Iterator[tuple[Record, str]]:
+    """(record, stored hash) in seq order, from `first_seq` to `last_seq` (inclusive; the
+    end when None); a record whose columns do not decode is a `LogError` naming its seq."""
+    if first_seq == 0 and last_seq is None:
+        found = conn.execute(_SELECT)
+    else:
+        found = conn.execute(_RANGE, (first_seq, 2**63 - 1 if last_seq is None else last_seq))
+    for row in found:
         yield _record(row), row[10]
 
 
