@@ -61,6 +61,28 @@ def test_every_command_is_documented() -> None:
     assert not missing
 
 
+def test_every_command_in_the_readme_parses() -> None:
+    """Each `trafsim` command the README shows is one the CLI accepts, options and all."""
+    import shlex
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [
+        line.split("#", 1)[0]
+        for block in re.findall(r"```sh\n(.*?)```", text, re.S)
+        for line in block.splitlines()
+    ]
+    commands = [
+        shlex.split(part.strip())[1:]
+        for line in lines
+        for part in line.split("&&")
+        if part.strip().startswith(".venv/bin/trafsim ")
+    ]
+    assert len(commands) >= 8
+    parser = build_parser()
+    for argv in commands:
+        parser.parse_args([a for a in argv if "$(" not in a])
+
+
 def test_changelog_has_an_unreleased_section() -> None:
     """CHANGELOG.md follows Keep a Changelog with an Unreleased section."""
     assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")

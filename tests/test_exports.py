@@ -7,7 +7,15 @@ import types
 
 import pytest
 
-PACKAGES = ["protocols", "trafsim_bus", "agencies", "trafsim"]
+PACKAGES = [
+    "protocols",
+    "trafsim_bus",
+    "agencies",
+    "trafsim",
+    "trafsim.aar",
+    "trafsim.viewer",
+    "trafsim_bus.whatif",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

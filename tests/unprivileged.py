@@ -72,6 +72,9 @@ class Unprivileged:
                 shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, target)
+        for metadata in site.glob("*.dist-info"):
+            # Some packages read their own version at import (plotly): keep their metadata.
+            shutil.copytree(metadata, self.code / metadata.name)
         for package in PACKAGES:
             shutil.copytree(
                 ROOT / package, self.code / package, ignore=shutil.ignore_patterns("__pycache__")

@@ -15,15 +15,19 @@ import structlog
 
 from trafsim.control_cmd import add_control
 from trafsim.errors import CliError
+from trafsim.explore_cmd import add_explore
 from trafsim.log_cmd import metrics_of, verify
 from trafsim.logconfig import configure_logging
 from trafsim.message_cmd import validate_files
+from trafsim.replay_cmd import add_replay
 from trafsim.report import render_summary
+from trafsim.report_cmd import add_report
 from trafsim.run_cmd import run_exercise
 from trafsim.scenario_cmd import list_scenarios, show, validate
 from trafsim.schema_cmd import write_catalogue, write_schemas
 from trafsim.serve_cmd import ServeOptions, serve
 from trafsim.trail_cmd import render_trail, trail
+from trafsim.whatif_cmd import add_whatif
 from trafsim_bus import DEFAULT_SCENARIO, encode_metrics
 
 log = structlog.get_logger(__name__)
@@ -76,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_serve(commands)
     add_control(commands)
+    add_report(commands)
+    add_replay(commands)
+    add_whatif(commands)
+    add_explore(commands)
 
     trail = commands.add_parser(
         "trail",

@@ -8,6 +8,7 @@ from typing import Any
 from trafsim.errors import CliError
 from trafsim_bus import compute_metrics, verify_log
 from trafsim_bus.errors import BusError
+from trafsim_bus.log.records import Record
 
 
 def verify(path: Path, expect: str | None) -> tuple[int, list[str]]:
@@ -19,9 +20,9 @@ def verify(path: Path, expect: str | None) -> tuple[int, list[str]]:
     return verdict.status(expect), verdict.lines(expect)
 
 
-def metrics_of(path: Path) -> dict[str, Any]:
-    """The metrics document of a log (the same function `run` uses), from one verified
-    reading of it."""
+def verified_records(path: Path) -> tuple[list[Record], tuple[int, str]]:
+    """The records of a log that verifies, as one moment of it, and its head (seq,
+    sha256); read-only. A log that does not verify, or holds nothing, is a CliError."""
     try:
         verdict = verify_log(path, keep=True)
     except BusError as exc:
@@ -30,7 +31,19 @@ def metrics_of(path: Path) -> dict[str, Any]:
         raise CliError(f"{path}: the log does not verify: {verdict.problems[0]}")
     if not verdict.kept:
         raise CliError(f"{path}: the log holds no records")
+    return verdict.kept, (verdict.head_seq, verdict.head_sha256)
+
+
+def metrics_of(path: Path) -> dict[str, Any]:
+    """The metrics document of a log (the same function `run` uses), from one verified
+    reading of it."""
+    return metrics_of_records(path, *verified_records(path))
+
+
+def metrics_of_records(path: Path, records: list[Record], head: tuple[int, str]) -> dict[str, Any]:
+    """The metrics document of a log's verified records; a record the metrics cannot
+    read is a CliError naming the log."""
     try:
-        return compute_metrics(verdict.kept, (verdict.head_seq, verdict.head_sha256))
+        return compute_metrics(records, head)
     except BusError as exc:
         raise CliError(f"{path}: {exc}") from None

@@ -5,8 +5,9 @@ legal routes, the cases, the clock. Plain data, ready for JSON."""
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 import msgspec
@@ -287,3 +288,25 @@ def cases_view(bus: Bus, agency: str) -> dict[str, Any]:
                 }
             )
     return {"cases": dict(sorted(cases.items()))}
+
+
+EDGE_STATES: Final = ("delivered", "pending", "held", "rejected", "dropped")
+"""Where a delivery stands, as the message flow per agency pair counts it."""
+
+
+def edge_rows(counts: dict[tuple[str, str], Counter[str]]) -> list[dict[str, Any]]:
+    """The message flow per (sender, recipient) pair from each pair's counts per state:
+    the troubled pairs (held, rejected, dropped) first, then the busiest."""
+    rows = [
+        {"sender": sender, "recipient": recipient, **{s: c[s] for s in EDGE_STATES}}
+        for (sender, recipient), c in counts.items()
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            -(r["held"] + r["rejected"] + r["dropped"]),
+            -sum(r[s] for s in EDGE_STATES),
+            r["sender"],
+            r["recipient"],
+        ),
+    )

@@ -19,7 +19,12 @@ from trafsim_bus.core.deliveries import DeliveryKey
 from trafsim_bus.errors import ControlError, ExerciseClosedError
 from trafsim_bus.live.exercise import LiveExercise
 from trafsim_bus.live.http import EXERCISE, ApiError, body_of, json_response, session_of
-from trafsim_bus.live.views import calendar_of, disruptions_view, queues_view
+from trafsim_bus.live.views import (
+    calendar_of,
+    disruptions_view,
+    edge_rows,
+    queues_view,
+)
 from trafsim_bus.scenario.model import EXCON
 from trafsim_bus.timebase import format_day_time
 
@@ -28,7 +33,6 @@ DISRUPTION_TYPES = (
     "channel_open", "channel_close",
 )  # fmt: skip
 """SPEC §8's types, in the order a controller reaches for them."""
-EDGE_STATES = ("delivered", "pending", "held", "rejected", "dropped")
 
 
 async def control(request: web.Request) -> web.StreamResponse:
@@ -91,19 +95,7 @@ def _edges(exercise: LiveExercise) -> list[dict[str, Any]]:
             else:
                 state = "pending"
             counts.setdefault((envelope.sender, recipient), Counter())[state] += 1
-    rows = [
-        {"sender": sender, "recipient": recipient, **{s: c[s] for s in EDGE_STATES}}
-        for (sender, recipient), c in counts.items()
-    ]
-    return sorted(
-        rows,
-        key=lambda r: (
-            -(r["held"] + r["rejected"] + r["dropped"]),
-            -sum(r[s] for s in EDGE_STATES),
-            r["sender"],
-            r["recipient"],
-        ),
-    )
+    return edge_rows(counts)
 
 
 def _injects(exercise: LiveExercise) -> list[dict[str, Any]]:

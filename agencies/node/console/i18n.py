@@ -18,15 +18,21 @@ MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", 
 _MONTH: Final = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
 
 
+def read_catalogue(package: str, language: str) -> dict[str, str]:
+    """`package`'s `catalogue/<language>.toml`, keyed `section.key` (the consoles', the
+    viewer's and the report's catalogues share this shape)."""
+    text = resources.files(package).joinpath("catalogue", f"{language}.toml").read_text("utf-8")
+    return {
+        f"{section}.{key}": label
+        for section, labels in tomllib.loads(text).items()
+        for key, label in labels.items()
+    }
+
+
 @cache
 def catalogue(language: str) -> dict[str, str]:
     """A language's labels, keyed `section.key`."""
-    text = resources.files(__package__).joinpath("catalogue", f"{language}.toml").read_text("utf-8")
-    flat: dict[str, str] = {}
-    for section, labels in tomllib.loads(text).items():
-        for key, label in labels.items():
-            flat[f"{section}.{key}"] = label
-    return flat
+    return read_catalogue(__package__, language)
 
 
 @dataclass(frozen=True)
