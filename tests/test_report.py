@@ -191,7 +191,7 @@ def test_the_page_stands_alone(silk: Log) -> None:
 
 def test_delay_findings_rank_the_causes_of_case_delay(silk: Log) -> None:
     """Each delay finding's share, count and place match the delay of case traffic split by
-    cause (channel, pool, disruption), summed here from the delivered records; the sum is
+    cause (channel, pool, disruption, closed office), summed here from the delivered records; the sum is
     the metrics' case traffic delay."""
     total = 0
     causes: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -203,6 +203,7 @@ def test_delay_findings_rank_the_causes_of_case_delay(silk: Log) -> None:
                 "translation_wait": d.pool,
                 "translation_service": d.pool,
                 "outage_hold": d.holder,
+                "office_hours_wait": d.delivery["recipient"],
             }.get(part) or "-"
             if us:
                 causes[(part, where)].append(us)

@@ -12,8 +12,15 @@ from trafsim.aar.words import Words
 
 SECOND_US = 1_000_000
 TOP_DELAY_CAUSES = 5
-CAUSES = ("channel_latency", "translation_wait", "translation_service", "outage_hold")
-"""The delay parts whose cause has a name (a channel, a pool, a disruption)."""
+CAUSES = (
+    "channel_latency",
+    "translation_wait",
+    "translation_service",
+    "outage_hold",
+    "office_hours_wait",
+)
+"""The delay parts whose cause has a name (a channel, a pool, a disruption, the office
+that was closed)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ def _where(path: Delivery, part: str) -> str:
         return path.pool or "-"
     if part == "outage_hold":
         return path.holders[0] if path.holders else "-"
+    if part == "office_hours_wait":
+        return path.recipient
     return "-"
 
 

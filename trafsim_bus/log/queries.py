@@ -33,6 +33,7 @@ select d.envelope_id, v.kind, v.sender, d.recipient, d.channel, d.status, d.reas
        round({_DELAY.format(part="translation_wait")}, 3) as translation_wait_h,
        round({_DELAY.format(part="translation_service")}, 3) as translation_service_h,
        round({_DELAY.format(part="outage_hold")}, 3) as outage_hold_h,
+       round({_DELAY.format(part="office_hours_wait")}, 3) as office_hours_wait_h,
        round({_DELAY.format(part="other")}, 3) as other_h
 from deliveries d
 join envelopes v on v.envelope_id = d.envelope_id
