@@ -20,6 +20,7 @@ class DelayBreakdown(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     translation_wait: Microseconds = 0
     translation_service: Microseconds = 0
     outage_hold: Microseconds = 0
+    office_hours_wait: Microseconds = 0
     other: Microseconds = 0
 
     def total(self) -> int:
@@ -29,6 +30,7 @@ class DelayBreakdown(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
             + self.translation_wait
             + self.translation_service
             + self.outage_hold
+            + self.office_hours_wait
             + self.other
         )
 

@@ -70,6 +70,7 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
         "translation_wait",
         "translation_service",
         "outage_hold",
+        "office_hours_wait",
         "other",
     ):
         summary = delays[part]

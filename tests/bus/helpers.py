@@ -32,6 +32,30 @@ def stress() -> Scenario:
     return parse_scenario(text, "stress.toml")
 
 
+def offices() -> Scenario:
+    """The stress scenario with office hours: Kazakh offices keep the default hours with a
+    fixed 20 min duty officer, the Uzbek ones close at 17:00, the shelter is always open."""
+    text = stress().text
+    for old, new in (
+        (
+            'utc_offset = "+05:00"\n',
+            'utc_offset = "+05:00"\n'
+            'office_hours = { duty_officer = { family = "fixed", median = "20min" } }\n',
+        ),
+        ('languages = ["uzb", "rus"]\nutc_offset = "+05:00"\n', ""),
+        ('kind = "ngo_shelter"\n', 'kind = "ngo_shelter"\nalways_open = true\n'),
+    ):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    text = text.replace(
+        'id = "UZ"\nname = "Uzbekistan"\n',
+        'id = "UZ"\nname = "Uzbekistan"\nlanguages = ["uzb", "rus"]\nutc_offset = "+05:00"\n'
+        'office_hours = { closes = "17:00" }\n',
+        1,
+    )
+    return parse_scenario(text, "offices.toml")
+
+
 def played_bus(scenario: Scenario, seed: int | None = None, **options: object) -> Bus:
     """A bus whose agencies are all played by their playbooks (not begun yet)."""
     bus = Bus(scenario, seed=seed, **options)  # type: ignore[arg-type]

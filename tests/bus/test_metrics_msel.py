@@ -122,7 +122,7 @@ def test_silk_thread_scorecard_matches_a_check_by_hand_of_five_actions() -> None
     msel = compute_metrics(records, (records[-1].seq, ""))["msel"]
     chosen = {
         ("m02", "ALERT to KZ-MIA-AT"): "met",
-        ("m04", "Child protocol: the girl referred to KZ-CHILD"): "late",
+        ("m04", "Child protocol: the girl referred to KZ-CHILD"): "met",
         ("m06", "EVIDENCE_TRANSFER of the phones"): "missed",
         ("m10", "FIN_INTEL_REQUEST to the Uzbek FIU"): "late",
         ("m15", "JIT_DECISION from KG-PGO"): "met",

@@ -100,6 +100,7 @@ def assert_refused(
             "translation_wait": 0,
             "translation_service": 0,
             "outage_hold": 0,
+            "office_hours_wait": 0,
             "other": 0,
         },
         "submitted_us": t_us,

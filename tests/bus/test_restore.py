@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agencies import build_playbooks
-from tests.bus.helpers import mini, played_bus, stress
+from tests.bus.helpers import mini, offices, played_bus, stress
 from tests.bus.inputs import Inputs
 from tests.bus.test_rules import MLA, REQUEST, exercise, send
 from trafsim_bus import EventLogWriter, LogError, VirtualDriver, load_scenario, read_records
@@ -24,7 +24,12 @@ from trafsim_bus.log.records import Record, canonical
 from trafsim_bus.scenario.model import Scenario
 from trafsim_bus.timebase import DAY, HOUR
 
-SCENARIOS = {"mini": mini(), "stress": stress(), "silk-thread": load_scenario("silk-thread")}
+SCENARIOS = {
+    "mini": mini(),
+    "stress": stress(),
+    "offices": offices(),
+    "silk-thread": load_scenario("silk-thread"),
+}
 
 
 def head(records: list[Record]) -> str:
@@ -109,20 +114,23 @@ def test_restore_at_a_random_commit_then_continue_gives_the_same_log(
     assert head(records[:cut] + rest) == head(records)
 
 
-@pytest.mark.parametrize("name", ["mini", "stress"])
+@pytest.mark.parametrize("name", ["mini", "stress", "offices"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_prefix_restores_to_the_live_core(name: str, seed: int) -> None:
     """Headless, after every step: the core restored from the records so far equals the
     live core (deliveries with every detail, queues, disruptions, consents, H2 parties,
-    digests, the reply index, the MSEL, wakes, sends, the agenda)."""
+    digests, the reply index, the MSEL, wakes, sends, the agenda; with office hours,
+    deliveries waiting for an office to open)."""
     records, commits = uninterrupted(SCENARIOS[name], seed, [], live=False)
-    checked = 0
+    checked = waiting = 0
     for cut, _, live_state in commits[:: max(1, len(commits) // 25)]:
         if live_state is None or records[cut - 1].kind == "exercise_ended":
             continue
         same_state(restore(records[:cut], build_playbooks), live_state)
         checked += 1
+        waiting += sum(p["stage"] == "office_closed" for p in live_state["pending"].values())
     assert checked > 10
+    assert (waiting > 0) == (name == "offices")
 
 
 def test_the_agenda_is_what_the_state_says() -> None:

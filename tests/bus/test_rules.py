@@ -198,6 +198,7 @@ def test_recipient_side_translation_comes_after_transit() -> None:
         "translation_wait": 0,
         "translation_service": 4 * HOUR,
         "outage_hold": 0,
+        "office_hours_wait": 0,
         "other": 0,
     }
     assert delivered["language"] == "uzb"

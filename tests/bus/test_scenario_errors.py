@@ -159,6 +159,56 @@ CASES = [
         ),
         "mini.toml: inject[1].reply_to.type: expected a message type",
     ),
+    (
+        "no working day",
+        broken('utc_offset = "+05:00"', 'utc_offset = "+05:00"\noffice_hours = { days = [] }'),
+        "mini.toml: country[0].office_hours.days: expected at least one working day",
+    ),
+    (
+        "a weekday misspelt",
+        broken(
+            'utc_offset = "+05:00"', 'utc_offset = "+05:00"\noffice_hours = { days = ["monday"] }'
+        ),
+        "mini.toml: country[0].office_hours.days[0]: expected one of fri, mon, sat, sun, thu, tue, wed; got 'monday'",
+    ),
+    (
+        "opening at 9am",
+        broken('utc_offset = "+05:00"', 'utc_offset = "+05:00"\noffice_hours = { opens = "9am" }'),
+        "mini.toml: country[0].office_hours.opens: expected a time of day like \"09:00\", got '9am'",
+    ),
+    (
+        "closing before opening",
+        broken(
+            'utc_offset = "+05:00"',
+            'utc_offset = "+05:00"\noffice_hours = { opens = "18:00", closes = "09:00" }',
+        ),
+        "mini.toml: country[0].office_hours.closes: expected the office to close after it opens",
+    ),
+    (
+        "a holiday that is no date",
+        broken(
+            'utc_offset = "+05:00"',
+            'utc_offset = "+05:00"\noffice_hours = { holidays = ["2026-13-01"] }',
+        ),
+        "mini.toml: country[0].office_hours.holidays[0]: invalid RFC3339 encoded date",
+    ),
+    (
+        "always open with office hours",
+        broken(
+            'kind = "police"\nlanguages = ["rus", "kaz"]',
+            'kind = "police"\nlanguages = ["rus", "kaz"]\nalways_open = true\noffice_hours = {}',
+        ),
+        "mini.toml: agency[0].always_open: an agency always open takes no office_hours",
+    ),
+    (
+        "an agency's duty officer without p90",
+        broken(
+            'kind = "police"\nlanguages = ["rus", "kaz"]',
+            'kind = "police"\nlanguages = ["rus", "kaz"]\n'
+            'office_hours = { duty_officer = { median = "1h" } }',
+        ),
+        "mini.toml: agency[0].office_hours.duty_officer.p90: a lognormal delay needs its p90",
+    ),
 ]
 
 

@@ -96,6 +96,7 @@ def delays(
     translation_wait: int = 0,
     translation_service: int = 0,
     outage_hold: int = 0,
+    office_hours_wait: int = 0,
     other: int = 0,
 ) -> dict[str, int]:
     """A delivery's delay by component (SPEC §3 `Delivery`)."""
@@ -104,6 +105,7 @@ def delays(
         "translation_wait": translation_wait,
         "translation_service": translation_service,
         "outage_hold": outage_hold,
+        "office_hours_wait": office_hours_wait,
         "other": other,
     }
 

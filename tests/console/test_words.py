@@ -30,8 +30,9 @@ schedule = { start = "D1 09:00", duration = "1d" }
 """
 
 
-def words(bus: Bus, envelope: Envelope, recipient: str) -> str:
-    """The recipient's status in words, from the views the API serves."""
+def words(bus: Bus, envelope: Envelope, recipient: str, labels: Labels = ENGLISH) -> str:
+    """The recipient's status in words (in English unless told), from the views the API
+    serves."""
     trails: dict[str, dict[str, list[Any]]] = {}
     deliveries: dict[tuple[str, str], dict[str, Any]] = {}
     for record in bus.recorder.records:
@@ -43,7 +44,7 @@ def words(bus: Bus, envelope: Envelope, recipient: str) -> str:
                 deliveries[record.envelope_id, record.recipient] = record.data["delivery"]
     view = message_view(bus, envelope.id, trails, deliveries)
     checked = msgspec.to_builtins(msgspec.convert(view, MessageView))
-    return status_words(checked["recipients"][recipient], ENGLISH)
+    return status_words(checked["recipients"][recipient], labels)
 
 
 def test_queued_and_in_service_then_delivered_when_the_eta_said() -> None:

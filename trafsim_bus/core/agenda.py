@@ -25,6 +25,14 @@ class DeliveryDue:
 
 
 @dataclass(frozen=True, slots=True)
+class OfficeOpens:
+    """A delivery that waits for its closed recipient: the office opens (or, for an
+    emergency, the duty officer takes it)."""
+
+    key: DeliveryKey
+
+
+@dataclass(frozen=True, slots=True)
 class TranslationArrival:
     """A delivery reaches the recipient-side translators."""
 
@@ -98,6 +106,7 @@ class BackgroundDue:
 
 Payload = (
     DeliveryDue
+    | OfficeOpens
     | TranslationArrival
     | TranslationDone
     | WakeDue

@@ -27,6 +27,7 @@ from trafsim_bus.core.agenda import (
     InjectDue,
     InjectFire,
     JumpDue,
+    OfficeOpens,
     SendDue,
     TranslationArrival,
     TranslationDone,
@@ -252,6 +253,8 @@ class Bus:
         match entry.payload:
             case DeliveryDue(key):
                 self.pipeline.due(key)
+            case OfficeOpens(key):
+                self.pipeline.office_opens(key)
             case TranslationArrival(key):
                 self.pipeline.translator.arrive(key)
             case TranslationDone(key):
@@ -285,7 +288,12 @@ class Bus:
         state = self.state
         key = entry.key
         match entry.payload:
-            case DeliveryDue(delivery) | TranslationArrival(delivery) | TranslationDone(delivery):
+            case (
+                DeliveryDue(delivery)
+                | OfficeOpens(delivery)
+                | TranslationArrival(delivery)
+                | TranslationDone(delivery)
+            ):
                 pending = state.pending.get(delivery)
                 return pending is not None and pending.agenda_key == key
             case WakeDue(seq):

@@ -11,9 +11,12 @@ from protocols.fields import Language
 from trafsim_bus.core.routing import Translation
 from trafsim_bus.scenario.model import Agency, Channel
 
-Stage = Literal["transit", "to_translation", "translation_wait", "translation_service", "held"]
+Stage = Literal[
+    "transit", "to_translation", "translation_wait", "translation_service", "held", "office_closed"
+]
 """Where a pending delivery stands: travelling to its due time, travelling to a recipient-
-side translator, queued at a pool, with a translator, or held by a disruption."""
+side translator, queued at a pool, with a translator, held by a disruption, or due but
+waiting for its closed recipient to open (or for the duty officer)."""
 
 
 class DeliveryKey(NamedTuple):
@@ -52,6 +55,9 @@ class PendingDelivery:
     """The key of its agenda entry (in transit, on the way to translation, in service)."""
     transit_after_hold: bool = False
     """Held from submission by a cut: its transit starts when the cut heals."""
+    opens_us: int = 0
+    """Waiting for its closed recipient: when it is delivered (the office opens, or the
+    duty officer takes an emergency)."""
 
 
 def delivered_record(pending: PendingDelivery, now_us: int) -> Delivery:
@@ -82,6 +88,7 @@ def delivered_record(pending: PendingDelivery, now_us: int) -> Delivery:
             translation_wait=parts.get("translation_wait", 0),
             translation_service=parts.get("translation_service", 0),
             outage_hold=parts.get("outage_hold", 0),
+            office_hours_wait=parts.get("office_hours_wait", 0),
             other=total - sum(parts.values()),
         ),
         submitted_us=pending.submitted_us,

@@ -145,6 +145,12 @@ class Fold:
             self._latency(key, record)
         elif stage == "translation" and data["outcome"] == "machine":
             self.state.pending[key].machine = True
+        elif stage == "office_hours" and data["outcome"] != "open":
+            pending = self.state.pending[key]
+            pending.stage = "office_closed"
+            pending.opens_us = int(data["due_us"])
+            pending.delays["office_hours_wait"] = int(data["added_us"])
+            pending.agenda_key = (record.seq, 0)
 
     def _latency(self, key: DeliveryKey, record: Record) -> None:
         draft = self.drafts.pop(key)

@@ -1,6 +1,6 @@
-"""One delivery through the barrier pipeline (SPEC §4-8): admission, routing, consent,
-handling, language, loss and latency at submission; translation; disruptions and delivery
-at due time. Every decision is a log record; every refusal is nacked by the bus."""
+"""One delivery through the barrier pipeline (SPEC §2, §4-8): admission, routing, consent,
+handling, language, loss and latency at submission; translation; disruptions, office hours
+and delivery at due time. Every decision is a log record; every refusal is nacked by the bus."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from uuid import uuid5
 import msgspec
 
 from protocols import Delivery, Envelope, canonical_bytes
-from trafsim_bus.core.agenda import DeliveryDue, TranslationArrival
+from trafsim_bus.core.agenda import DeliveryDue, OfficeOpens, TranslationArrival
 from trafsim_bus.core.composer import exercise_datetime, nack_for
 from trafsim_bus.core.deliveries import (
     DeliveryKey,
@@ -21,6 +21,7 @@ from trafsim_bus.core.deliveries import (
     delivered_record,
 )
 from trafsim_bus.core.disruptions import DeliveryContext, DisruptionState
+from trafsim_bus.core.office import epoch_us, next_open
 from trafsim_bus.core.outputs import Delivered, Submission
 from trafsim_bus.core.recorder import Recorder
 from trafsim_bus.core.rng import uniform
@@ -58,6 +59,7 @@ class Pipeline:
         self.submitted = submitted
         self.trail = Trail(recorder)
         self.translator = Translator(state, recorder, self.trail, seed=seed, due=self.due)
+        self.startex_epoch_us = epoch_us(scenario.startex)
 
     @property
     def now(self) -> int:
@@ -354,14 +356,14 @@ class Pipeline:
     # -- at due time ----------------------------------------------------------------------
 
     def due(self, key: DeliveryKey) -> None:
-        """A delivery falls due: outages, cuts and partitions, then delivery."""
+        """A delivery falls due: outages, cuts and partitions, office hours, then delivery."""
         pending = self.state.pending[key]
         context = DeliveryContext(
             key, pending.sender, pending.recipient, pending.channel.id, pending.envelope.body.kind()
         )
         holding = self.state.disruptions.holding(context)
         if holding is None:
-            self._deliver(pending)
+            self._office_hours(pending)
             return
         disruption = holding.disruption
         mode = disruption.attributes["mode"]  # the loader sets it for every cut
@@ -452,6 +454,38 @@ class Pipeline:
                 self.translator.enqueue(pending, pending.translation)
             else:
                 self._transit(pending, seq)
+
+    def _office_hours(self, pending: PendingDelivery) -> None:
+        """SPEC §2: an open recipient gets it now; a closed one when it next opens, or, for
+        an emergency, through its duty officer after a draw (purpose `duty_officer`)."""
+        hours = pending.recipient.office_hours
+        if hours is None:
+            self._deliver(pending)
+            return
+        envelope, recipient = pending.envelope, pending.recipient.id
+        opens = next_open(hours, self.startex_epoch_us, self.now)
+        if opens == self.now:
+            self.trail.decision(envelope, recipient, pending.created_seq, "office_hours", "open")
+            self._deliver(pending)
+            return
+        if envelope.priority.level == "emergency":
+            u = uniform(self.seed, "duty_officer", pending.key.draw_key)
+            outcome, wait = "duty_officer", hours.duty_officer.sample(u)
+        else:
+            outcome, wait = "closed", opens - self.now
+        seq = self.trail.decision(
+            envelope, recipient, pending.created_seq, "office_hours", outcome,
+            added_us=wait, due_us=self.now + wait, data={"opens_us": opens},
+        )  # fmt: skip
+        pending.stage = "office_closed"
+        pending.opens_us = self.now + wait
+        pending.delays["office_hours_wait"] = wait
+        pending.agenda_key = (seq, 0)
+        self.state.agenda.push(pending.opens_us, pending.agenda_key, OfficeOpens(pending.key))
+
+    def office_opens(self, key: DeliveryKey) -> None:
+        """A closed recipient opens (or its duty officer takes an emergency): delivered."""
+        self._deliver(self.state.pending[key])
 
     def _deliver(self, pending: PendingDelivery) -> None:
         del self.state.pending[pending.key]

@@ -29,6 +29,7 @@ from trafsim_bus.core.agenda import (
     InjectDue,
     InjectFire,
     JumpDue,
+    OfficeOpens,
     SendDue,
     TranslationArrival,
     TranslationDone,
@@ -172,6 +173,8 @@ def agenda_entries(bus: Bus) -> list[Entry]:
     for key, pending in state.pending.items():
         if pending.stage == "transit":
             entries.append(Entry(pending.due_us, pending.agenda_key, DeliveryDue(key)))
+        elif pending.stage == "office_closed":
+            entries.append(Entry(pending.opens_us, pending.agenda_key, OfficeOpens(key)))
         elif pending.stage == "to_translation":
             entries.append(Entry(pending.due_us, pending.agenda_key, TranslationArrival(key)))
         elif pending.stage == "translation_service" and pending.translation is not None:

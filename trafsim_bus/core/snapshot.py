@@ -46,6 +46,7 @@ def snapshot(state: BusState, entries: list[Entry], next_seq: int) -> dict[str, 
                 "certified": p.certified,
                 "held_since": p.held_since,
                 "transit_after_hold": p.transit_after_hold,
+                "opens_us": p.opens_us,
                 "channel": p.channel.id,
                 "translation": None
                 if p.translation is None

@@ -92,7 +92,8 @@ class Step(msgspec.Struct):
 class Whereabouts(msgspec.Struct, omit_defaults=True):
     """Where a pending delivery stands: its stage; in transit its due time; at a
     translation pool its place in the queue and an ETA (an estimate), or when its
-    translator is done; held, by which disruption since when."""
+    translator is done; held, by which disruption since when; waiting for a closed office,
+    when it opens (or, for an emergency, when the duty officer passes it on)."""
 
     stage: str
     due_us: int | None = None
@@ -106,6 +107,7 @@ class Whereabouts(msgspec.Struct, omit_defaults=True):
     held_by: str | None = None
     held_since: str | None = None
     description: str | None = None
+    duty_officer: bool | None = None
 
 
 class RecipientView(msgspec.Struct):

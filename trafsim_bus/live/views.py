@@ -193,6 +193,10 @@ def _where(bus: Bus, key: DeliveryKey, calendar: Calendar) -> dict[str, Any] | N
     if pending.stage in ("transit", "to_translation"):
         place["due_us"] = pending.due_us
         place["due"] = calendar.label(pending.due_us)
+    if pending.stage == "office_closed":
+        place["due_us"] = pending.opens_us
+        place["due"] = calendar.label(pending.opens_us)
+        place["duty_officer"] = pending.envelope.priority.level == "emergency"
     translation = pending.translation
     if translation is not None and pending.stage in ("translation_wait", "translation_service"):
         pool = bus.state.pools[translation.pool.id]

@@ -75,6 +75,7 @@ BARRIER_STAGES: Final[tuple[str, ...]] = (
     "latency",
     "translation",
     "disruption",
+    "office_hours",
     "delivery",
 )
 

@@ -267,6 +267,12 @@ class Pending:
             self.stage[key] = "in_transit"
         elif kind == "delivery_held":
             self.stage[key] = "held"
+        elif (
+            kind == "barrier_decision"
+            and record.data["stage"] == "office_hours"
+            and record.data["outcome"] != "open"
+        ):
+            self.stage[key] = "office_closed"
 
     def document(self) -> dict[str, int]:
         """The section."""

@@ -16,6 +16,7 @@ DELAY_PARTS: Final = (
     "translation_wait",
     "translation_service",
     "outage_hold",
+    "office_hours_wait",
     "other",
 )
 COUNTERS: Final = ("submitted", "deliveries", "delivered", "rejected", "dropped", "pending")

@@ -24,12 +24,13 @@ from trafsim_bus.scenario.model import (
     Country,
     Distribution,
     Jump,
+    OfficeHours,
     RolePlayer,
     Selector,
     Target,
     TranslationPool,
 )
-from trafsim_bus.timebase import HOUR, parse_day_time, parse_duration
+from trafsim_bus.timebase import HOUR, MINUTE, parse_day_time, parse_duration
 
 LANGUAGES: tuple[str, ...] = get_args(Language)
 SCRIPTS: tuple[str, ...] = get_args(Script)
@@ -53,6 +54,12 @@ _ENVELOPE_KEYS = frozenset(
 )
 MODES = ("store_and_forward", "black_hole", "reject")
 DEFAULT_RESPONSE = Distribution("lognormal", 2 * HOUR, 12 * HOUR)
+WEEKDAYS: tuple[str, ...] = get_args(raw.Weekday)
+DEFAULT_DAYS = ("mon", "tue", "wed", "thu", "fri")
+DEFAULT_OPENS, DEFAULT_CLOSES = "09:00", "18:00"
+DEFAULT_DUTY_OFFICER = Distribution("lognormal", 30 * MINUTE, 2 * HOUR)
+"""How long an emergency waits for the duty officer when a country does not say."""
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$")
 _PROBE_ID = UUID(int=0)
 
 
@@ -231,6 +238,52 @@ class Checks:
                 f"{path}.p90", f"expected a p90 above the median {spec.median!r}, got {spec.p90!r}"
             )
         return Distribution("lognormal", median, p90)
+
+    def office_hours(
+        self,
+        path: str,
+        own: raw.OfficeHours,
+        base: tuple[raw.OfficeHours | None, str] | None,
+        utc_offset_min: int,
+    ) -> OfficeHours:
+        """Office hours: each key from `own`, else from `base` (the country's table, with
+        its path, under an agency's), else the default; errors name where a value is
+        written."""
+        fallback, base_path = base if base is not None else (None, path)
+
+        def pick(name: str) -> tuple[Any, str]:
+            value = getattr(own, name)
+            if value is not None or fallback is None:
+                return value, f"{path}.{name}"
+            return getattr(fallback, name), f"{base_path}.{name}"
+
+        days, days_path = pick("days")
+        if days is not None and not days:
+            raise self.fail(days_path, "expected at least one working day")
+        minutes = []
+        for name, default in (("opens", DEFAULT_OPENS), ("closes", DEFAULT_CLOSES)):
+            value, where = pick(name)
+            text = default if value is None else value
+            match = _CLOCK.match(text)
+            if match is None:
+                raise self.fail(where, f'expected a time of day like "09:00", got {text!r}')
+            minutes.append(24 * 60 if text == "24:00" else int(text[:2]) * 60 + int(text[3:]))
+        if minutes[0] >= minutes[1]:
+            raise self.fail(
+                pick("closes")[1], "expected the office to close after it opens, the same day"
+            )
+        holidays, _ = pick("holidays")
+        duty, duty_path = pick("duty_officer")
+        return OfficeHours(
+            days=frozenset(WEEKDAYS.index(day) for day in (days or DEFAULT_DAYS)),
+            opens_min=minutes[0],
+            closes_min=minutes[1],
+            holidays=frozenset(day.toordinal() for day in holidays or ()),
+            duty_officer=DEFAULT_DUTY_OFFICER
+            if duty is None
+            else self.distribution(duty_path, duty),
+            utc_offset_min=utc_offset_min,
+        )
 
     def play_time(self, path: str, text: str) -> int:
         parsed = parse_day_time(text)

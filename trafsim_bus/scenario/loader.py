@@ -43,6 +43,7 @@ from trafsim_bus.scenario.model import (
     Jump,
     Jurisdiction,
     LatencyRule,
+    OfficeHours,
     PlaybookParams,
     ReplyTo,
     RolePlayer,
@@ -253,8 +254,31 @@ class Resolver(Checks):
                 country.name,
                 tuple(self.languages(f"{path}.languages", country.languages)),
                 offset,
+                None
+                if country.office_hours is None
+                else self.office_hours(f"{path}.office_hours", country.office_hours, None, offset),
             )
         self.countries[EXCON] = Country(EXCON, "Exercise control", LANGUAGES, 0)
+
+    def agency_hours(self, path: str, agency: raw.Agency) -> OfficeHours | None:
+        """An agency's office hours: none when it is always open; its own table, key by key
+        over its country's; its country's; or none (always open) when neither declares any."""
+        country = self.countries[agency.country]
+        if agency.always_open:
+            if agency.office_hours is not None:
+                raise self.fail(
+                    f"{path}.always_open", "an agency always open takes no office_hours"
+                )
+            return None
+        if agency.office_hours is None:
+            return country.office_hours
+        base = next(c.office_hours for c in self.file.country if c.id == agency.country)
+        return self.office_hours(
+            f"{path}.office_hours",
+            agency.office_hours,
+            (base, f"country[{list(self.countries).index(agency.country)}].office_hours"),
+            country.utc_offset_min,
+        )
 
     def resolve_playbooks(self) -> dict[str, raw.PlaybookParams]:
         return dict(self.file.playbooks)
@@ -290,6 +314,7 @@ class Resolver(Checks):
                 agency.playbook,
                 f"playbooks.{agency.kind}",
             )
+            hours = self.agency_hours(path, agency)
             self.agencies[agency.id] = Agency(
                 id=agency.id,
                 name=agency.name,
@@ -299,6 +324,7 @@ class Resolver(Checks):
                 played_by=agency.played_by,
                 capacity=dict(agency.capacity),
                 params=params,
+                office_hours=hours,
             )
             if agency.kind not in self.kinds:
                 self.kinds.append(agency.kind)

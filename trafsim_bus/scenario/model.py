@@ -45,6 +45,21 @@ class Distribution:
 
 
 @dataclass(frozen=True, slots=True)
+class OfficeHours:
+    """When an office works (SPEC §2), in the local time of its `utc_offset_min`: working
+    days (0 = Monday), opening and closing minutes of the day (open from `opens_min`, closed
+    from `closes_min`), public holidays (proleptic Gregorian ordinals) and the duty
+    officer's delay for an emergency that comes while it is closed."""
+
+    days: frozenset[int]
+    opens_min: int
+    closes_min: int
+    holidays: frozenset[int]
+    duty_officer: Distribution
+    utc_offset_min: int
+
+
+@dataclass(frozen=True, slots=True)
 class PlaybookParams:
     """Behaviour parameters of one agency's playbook (kind defaults, agency overrides)."""
 
@@ -68,6 +83,8 @@ class Agency:
     played_by: Literal["simcell", "team"]
     capacity: Mapping[str, int]
     params: PlaybookParams
+    office_hours: OfficeHours | None = None
+    """When it works; None: always open (no office hours declared, or `always_open`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +95,8 @@ class Country:
     name: str
     languages: tuple[str, ...]
     utc_offset_min: int
+    office_hours: OfficeHours | None = None
+    """Its offices' hours; None: its agencies are always open unless they declare hours."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ reports a bad one with its key path."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -31,18 +31,30 @@ class Exercise(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     jumps: list[Jump] = []
 
 
-class Country(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
-    id: str
-    name: str
-    languages: list[str]
-    utc_offset: str
-
-
 class Distribution(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     family: Literal["lognormal", "fixed", "exponential"] = "lognormal"
     median: str | None = None
     p90: str | None = None
     mean: str | None = None
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class OfficeHours(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    days: list[Weekday] | None = None
+    opens: str | None = None
+    closes: str | None = None
+    holidays: list[date] | None = None
+    duty_officer: Distribution | None = None
+
+
+class Country(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str
+    languages: list[str]
+    utc_offset: str
+    office_hours: OfficeHours | None = None
 
 
 class PlaybookParams(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -63,6 +75,8 @@ class Agency(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     played_by: Literal["simcell", "team"] = "simcell"
     capacity: dict[str, int] = {}
     playbook: PlaybookParams | None = None
+    office_hours: OfficeHours | None = None
+    always_open: bool = False
 
 
 class Selector(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):

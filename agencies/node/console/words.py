@@ -1,6 +1,6 @@
 """A delivery's status in words, as SPEC §14 wants people to read it: "in translation: 3
 of 5 in the Turkmen queue, ETA 2 Jun 14:00 (D2)", "held: KZ-UZ link cut since 2 Jun
-10:00 (D2)", "rejected 1 Jun 10:05 (D1): no legal channel ...", "delivered 2 Jun 11:40
+10:00 (D2)", "waiting for the office to open (at 3 Jun 09:00 (D3))", "rejected 1 Jun 10:05 (D1): no legal channel ...", "delivered 2 Jun 11:40
 (D2)"."""
 
 from __future__ import annotations
@@ -47,4 +47,7 @@ def status_words(recipient: dict[str, Any], labels: Labels) -> str:
             what = now.get("description") or now["held_by"]
             return labels("words.held", what=what, since=labels.moment(now["held_since"]))
         return labels("words.held_unknown", since=labels.moment(now.get("held_since")) or "?")
+    if stage == "office_closed":
+        word = "words.duty_officer" if now.get("duty_officer") else "words.office_closed"
+        return labels(word, due=labels.moment(now["due"]))
     return labels(f"words.{stage}", due=labels.moment(now["due"]))
