@@ -88,3 +88,17 @@ def _text_formats() -> set[str]:
         walk(body_form(kind))
     walk(envelope_form())
     return found
+
+
+def test_every_delay_part_and_reason_has_a_label() -> None:
+    """The delay parts of a delivery record and the bus's reasons are shown by their labels
+    (`t.of` falls back to the raw key, so a missing label would go unnoticed)."""
+    from protocols.delivery import DelayBreakdown
+    from trafsim_bus.metrics import DELIVERY_REASONS, ENVELOPE_REASONS
+
+    labels = catalogue("en")
+    missing = [f"delay.{p}" for p in DelayBreakdown.__struct_fields__ if f"delay.{p}" not in labels]
+    missing += [
+        f"reason.{r}" for r in (*DELIVERY_REASONS, *ENVELOPE_REASONS) if f"reason.{r}" not in labels
+    ]
+    assert missing == []
