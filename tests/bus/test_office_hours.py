@@ -380,3 +380,66 @@ def _waits(records: list[Record]) -> int:
         and r.data["outcome"] != "open"
         for r in records
     )
+
+
+def test_due_before_opening_on_a_working_day_it_waits_for_that_morning() -> None:
+    """Due Tuesday 07:00 (sent 06:00): closed, but Tuesday is a working day, so it is
+    delivered that morning at 09:00, not a day later."""
+    bus = exercise()
+    sent = send_at(bus, TUESDAY_0900 - 3 * HOUR, 1, "uz-police", "kz-police")
+    record = delivered(bus, sent, "kz-police")
+    assert (record["delivered_us"], record["delay_us"]["office_hours_wait"]) == (
+        TUESDAY_0900,
+        2 * HOUR,
+    )
+
+
+def test_due_at_the_opening_minute_it_is_delivered_at_once() -> None:
+    """Due Tuesday 09:00 exactly (sent 08:00): the office has just opened."""
+    bus = exercise()
+    sent = send_at(bus, TUESDAY_0900 - HOUR, 1, "uz-police", "kz-police")
+    assert delivered(bus, sent, "kz-police")["delivered_us"] == TUESDAY_0900
+    assert [d["outcome"] for d in office_decisions(bus, sent, "kz-police")] == ["open"]
+
+
+def test_a_holiday_week_is_waited_out() -> None:
+    """Kazakhstan closed from Monday 8 to Friday 12 June (five holidays) and the weekends
+    around them: due Friday 5 June 18:00, it is delivered Monday 15 June 09:00, ten days
+    less nine hours later."""
+    holidays = ", ".join(f"2026-06-{day:02d}" for day in range(8, 13))
+    extra_days = OFFICE.replace("holidays = [2026-06-08]", f"holidays = [{holidays}]")
+    bus = Bus(parse_scenario(extra_days.replace('duration = "6d"', 'duration = "12d"'), "o.toml"))
+    bus.begin()
+    sent = send_at(bus, 8 * HOUR, 1, "uz-police", "kz-police")
+    record = delivered(bus, sent, "kz-police")
+    assert record["delivered_us"] == 10 * DAY
+    assert record["delay_us"]["office_hours_wait"] == 10 * DAY - 9 * HOUR
+
+
+def test_the_office_hours_decisions_are_logged_whole() -> None:
+    """Each decision is caused by its delivery's creation; the closed one says how long it
+    waits, when it falls due and when the office opens."""
+    bus = exercise()
+    opened = send_at(bus, 0, 1, "uz-police", "kz-police")
+    closed = send_at(bus, 8 * HOUR, 2, "uz-police", "kz-police")
+    bus.advance_to(bus.clock.endex_us)
+    records = bus.recorder.records
+    created = {r.envelope_id: r.seq for r in records if r.kind == "delivery_created"}
+    decided = {
+        r.envelope_id: r
+        for r in records
+        if r.kind == "barrier_decision" and r.data["stage"] == "office_hours"
+    }
+    for envelope in (opened, closed):
+        assert decided[str(envelope.id)].cause_seq == created[str(envelope.id)]
+    record = decided[str(closed.id)]
+    assert (record.t_us, record.origin, record.recipient) == (9 * HOUR, "bus", "kz-police")
+    assert record.data == {
+        "stage": "office_hours",
+        "outcome": "closed",
+        "reason": None,
+        "added_us": 87 * HOUR,
+        "due_us": TUESDAY_0900,
+        "opens_us": TUESDAY_0900,
+    }
+    assert decided[str(opened.id)].data["outcome"] == "open"
