@@ -61,6 +61,8 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
         largest = max(reasons.values())
         for reason, value in sorted(reasons.items(), key=lambda item: -item[1]):
             lines.append(f"  {reason:<22} {value:>5}  {_bar(value, largest)}")
+    lines += _msel(metrics)
+    lines += _compliance(metrics)
     delays = metrics["delay_s"]
     lines.append("")
     lines.append("Delay of delivered messages (exercise time)      p50      p90      max")
@@ -102,6 +104,42 @@ def render_summary(metrics: dict[str, Any], db: str | None = None) -> str:
                 f"{_bar(data['delivered'], largest)}"
             )
     return "\n".join(lines) + "\n"
+
+
+def _msel(metrics: dict[str, Any]) -> list[str]:
+    """The MSEL scorecard in two lines: how the expected actions went, and which injects
+    had one missed."""
+    statuses: dict[str, int] = dict.fromkeys(("met", "late", "missed", "open", "not_scored"), 0)
+    missed: list[str] = []
+    for inject, found in metrics.get("msel", {}).items():
+        for expected in found["expected"]:
+            statuses[expected["status"]] += 1
+            if expected["status"] == "missed" and inject not in missed:
+                missed.append(inject)
+    scored = sum(statuses.values()) - statuses["not_scored"]
+    if not scored:
+        return []
+    lines = [
+        "",
+        f"MSEL expected actions: {scored} scored: {statuses['met']} met, "
+        f"{statuses['late']} late, {statuses['missed']} missed, {statuses['open']} open "
+        f"({statuses['not_scored']} for observers)",
+    ]
+    if missed:
+        lines.append(f"  missed after injects {', '.join(missed)}")
+    return lines
+
+
+def _compliance(metrics: dict[str, Any]) -> list[str]:
+    """Each compliance rule with findings, and how many."""
+    found = {rule: len(items) for rule, items in metrics.get("compliance", {}).items() if items}
+    if not found:
+        return []
+    lines = ["", "Compliance findings (victim protection, data, evidence)"]
+    largest = max(found.values())
+    for rule, count in sorted(found.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(f"  {rule:<36} {count:>4}  {_bar(count, largest)}")
+    return lines
 
 
 def _traffic(metrics: dict[str, Any]) -> list[str]:

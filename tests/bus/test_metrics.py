@@ -77,6 +77,33 @@ def test_the_text_summary_is_rendered_from_the_document(run_json: tuple[bytes, P
     assert document["log_head"]["sha256"] in text
 
 
+def test_the_summary_scores_the_msel_and_counts_compliance_findings(tmp_path: Path) -> None:
+    """On silk-thread, the MSEL line counts the document's expected actions by status and
+    names the injects with one missed; each rule with findings shows how many."""
+    db = tmp_path / "silk.db"
+    document = json.loads(trafsim("run", "--seed", "1", "--db", str(db), "--json").stdout)
+    text = trafsim("metrics", str(db)).stdout.decode()
+    assert document["msel"] and any(document["compliance"].values())
+    expected = [
+        (inject, action["status"])
+        for inject, found in document["msel"].items()
+        for action in found["expected"]
+    ]
+    count = {s: sum(1 for _, status in expected if status == s) for s in ("met", "late", "missed")}
+    scored = sum(1 for _, status in expected if status != "not_scored")
+    assert (
+        f"MSEL expected actions: {scored} scored: {count['met']} met, {count['late']} late, "
+        f"{count['missed']} missed" in text
+    )
+    missed = list(dict.fromkeys(inject for inject, status in expected if status == "missed"))
+    assert f"missed after injects {', '.join(missed)}" in text
+    for rule, findings in document["compliance"].items():
+        shown = [line for line in text.splitlines() if line.startswith(f"  {rule} ")]
+        assert len(shown) == (1 if findings else 0), rule
+        if findings:
+            assert shown[0].split()[1] == str(len(findings))
+
+
 @pytest.mark.parametrize(
     ("kind", "reason"), [("rejected", "blocked_by_aliens"), ("envelope_refused", "too_long")]
 )
