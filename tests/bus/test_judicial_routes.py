@@ -99,7 +99,7 @@ def test_the_case_c_route_is_scenario_data() -> None:
     assert any("Khujand" in suspect for suspect in mla.suspects)
 
 
-@pytest.mark.parametrize("seed", [3, 4, 5, 6])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_case_c_is_pursued_to_khujand(seed: int) -> None:
     """Once case C is opened, KZ-PGO's letters of request for it go to TJ-PGO only, and one
     reaches TJ-PGO, which answers it."""
@@ -132,10 +132,11 @@ def test_case_c_is_pursued_to_khujand(seed: int) -> None:
     assert answered & ids
 
 
-@pytest.mark.parametrize("seed", [4, 5, 6])
+@pytest.mark.parametrize("seed", [1, 3, 5, 6])
 def test_turkmenistan_answers_as_slowly_and_rarely_as_configured(seed: int) -> None:
     """Every MLA request that reaches TM-PGO is answered or not as its `no_reply` draw says,
-    and an execution report comes exactly its `execution` draw after the delivery."""
+    and an execution report comes exactly its `execution` draw after the delivery (in
+    these seeds TM-PGO stays silent in 3 and 6 and reports in 1 and 5)."""
     tm = SILK_THREAD.agencies["tm-pgo"].params
     assert tm.execution is not None
     _, records = play(SILK_THREAD, seed)
