@@ -20,6 +20,7 @@ from protocols.judicial import (
     EvidenceTransfer,
     JitDecision,
     JitProposal,
+    MlaAction,
     MlaExecutionReport,
     MlaRequest,
     ProceduralDocument,
@@ -177,38 +178,57 @@ class Prosecutor(Playbook):
         )
 
     def start_mla(self, envelope: Envelope, body: ProceduralDocument) -> Reaction:
+        """A letter of request per requested state once a case is opened: the states the
+        scenario's `mla` route names for the case, else one foreign prosecutor by draw."""
         if body.case_number in self.cases:
             return []
         self.cases.add(body.case_number)
-        foreign = [
-            a for a in self.agencies(kind="prosecutor") if self.country_of(a) != self.me.country
-        ]
-        if not foreign:
-            return []
-        requested = foreign[int(self.draw(str(envelope.id), 4) * len(foreign))]
+        key = str(envelope.id)
+        route = self.params.mla_route(body.case_number)
+        if route is not None:
+            requested = [
+                prosecutor
+                for country in route.countries
+                if (prosecutor := self.first(kind="prosecutor", country=country)) is not None
+            ]
+        else:
+            foreign = [
+                a for a in self.agencies(kind="prosecutor") if self.country_of(a) != self.me.country
+            ]
+            requested = [foreign[int(self.draw(key, 4) * len(foreign))]] if foreign else []
         return [
-            self.mla_draft(
-                envelope,
-                requested,
-                body.case_number,
-                certified=self.draw(str(envelope.id), 5) > 0.4,
-            )
+            self.mla_draft(envelope, to, body.case_number, certified=self.draw(key, 5 + i) > 0.4)
+            for i, to in enumerate(requested)
         ]
 
     def mla_draft(
         self, envelope: Envelope, requested: str, case_number: str, *, certified: bool
     ) -> Draft:
+        """A letter of request for `case_number`: its facts, suspects and actions from the
+        scenario's `mla` route where it gives them; a hasty draft lacks the certified
+        translation, the articles and the questions."""
         language = self.scenario.agencies[requested].languages[0]
+        route = self.params.mla_route(case_number)
+        actions: list[MlaAction] = (
+            [cast(MlaAction, action) for action in route.actions]
+            if route is not None and route.actions
+            else ["interrogate_witness", "obtain_records"]
+        )
         mla = MlaRequest(
             requesting_authority=self.agency,
             requested_authority=requested,
             treaty="minsk_1993",
             case_number=case_number,
-            facts_summary="Nationals of the requested state were recruited for work by an agent there; documents withheld, wages unpaid.",
+            facts_summary=route.facts
+            if route is not None and route.facts
+            else "Nationals of the requested state were recruited for work by an agent there; documents withheld, wages unpaid.",
             legal_qualification=["KZ CC 128(3)"] if certified else ["trafficking"],
-            actions_requested=["interrogate_witness", "obtain_records"],
+            actions_requested=actions,
             questions=["When and how were you recruited?", "Who paid for the travel?"]
             if certified
+            else [],
+            suspects=[Subject(kind="person", value=name) for name in route.suspects]
+            if route is not None
             else [],
             procedural_rights_notice=certified,
             translation=TranslationNote(language=cast(Language, language), certified=certified),

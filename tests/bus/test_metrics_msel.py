@@ -110,10 +110,14 @@ def test_expected_actions_met_late_missed_open_or_not_scored() -> None:
     assert ids["early"] not in {e["envelope_id"] for e in msel["q1"]["expected"]}
 
 
-def test_silk_thread_scorecard_matches_a_check_by_hand_of_five_actions() -> None:
-    """Seed 1 of SILK THREAD: five expected actions across the cases, each checked by
+def test_silk_thread_scorecard_matches_a_check_by_hand_of_six_actions() -> None:
+    """Seed 1 of SILK THREAD: six expected actions across the cases, each checked by
     searching the log directly for the inject's first firing and the first envelope after
-    it of the type, sender and recipient the scenario names, against its window."""
+    it of the type, sender and recipient the scenario names, against its window.
+
+    Re-checked on the seed-1 log after TJ-PGO and TM-PGO joined (issue 11 item 2): the
+    five earlier statuses hold; m11's new letter of request to TJ-PGO is met (m11 fires
+    at D3 10:00, KZ-PGO's letter for case C leaves about 27 h later, in a 30-day window)."""
     from tests.bus.helpers import play
     from trafsim_bus import load_scenario
 
@@ -126,6 +130,7 @@ def test_silk_thread_scorecard_matches_a_check_by_hand_of_five_actions() -> None
         ("m06", "EVIDENCE_TRANSFER of the phones"): "missed",
         ("m10", "FIN_INTEL_REQUEST to the Uzbek FIU"): "late",
         ("m15", "JIT_DECISION from KG-PGO"): "met",
+        ("m11", "Letter of request to TJ-PGO"): "met",
     }
     injects = {inject.id: inject for inject in scenario.injects}
     end_us = records[-1].t_us

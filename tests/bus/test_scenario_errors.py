@@ -209,6 +209,23 @@ CASES = [
         ),
         "mini.toml: agency[0].office_hours.duty_officer.p90: a lognormal delay needs its p90",
     ),
+    (
+        "an MLA route to an unknown country",
+        broken(
+            'kind = "prosecutor"\nlanguages = ["rus", "kaz"]',
+            'kind = "prosecutor"\nlanguages = ["rus", "kaz"]\n'
+            'playbook = { mla = [{ case = "KZ-1", to = ["UZ", "XX"] }] }',
+        ),
+        "mini.toml: agency[1].playbook.mla[0].to[1]: expected a country (KZ, UZ), got 'XX'",
+    ),
+    (
+        "an MLA route asking for an unknown action",
+        broken(
+            "incomplete_share = 0.3",
+            'incomplete_share = 0.3\nmla = [{ case = "KZ-1", to = ["UZ"], actions = ["torture"] }]',
+        ),
+        "mini.toml: playbooks.prosecutor.mla[0].actions[0]: expected an MLA action",
+    ),
 ]
 
 

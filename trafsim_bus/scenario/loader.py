@@ -9,11 +9,12 @@ import reprlib
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 from msgspec import inspect
 
+from protocols.judicial import MlaAction
 from trafsim_bus.errors import ScenarioError
 from trafsim_bus.scenario import raw
 from trafsim_bus.scenario.bundled import read_scenario_source
@@ -43,6 +44,7 @@ from trafsim_bus.scenario.model import (
     Jump,
     Jurisdiction,
     LatencyRule,
+    MlaRoute,
     OfficeHours,
     PlaybookParams,
     ReplyTo,
@@ -362,6 +364,7 @@ class Resolver(Checks):
                 raise self.fail(where, f"expected a share between 0 and 1, got {value}")
         response, response_path = pick("response")
         execution, execution_path = pick("execution")
+        mla, mla_path = pick("mla")
         return PlaybookParams(
             response=self.distribution(response_path, response) if response else DEFAULT_RESPONSE,
             execution=self.distribution(execution_path, execution) if execution else None,
@@ -369,7 +372,44 @@ class Resolver(Checks):
             no_reply=pick("no_reply")[0] or 0.0,
             incomplete_share=pick("incomplete_share")[0] or 0.0,
             decline_share=pick("decline_share")[0] or 0.0,
+            mla=self.mla_routes(mla_path, mla or []),
         )
+
+    def mla_routes(self, path: str, routes: list[raw.MlaRoute]) -> tuple[MlaRoute, ...]:
+        """A prosecutor's letter-of-request routes per case; an error names the bad key."""
+        actions = get_args(MlaAction)
+        seen: set[str] = set()
+        resolved = []
+        for i, route in enumerate(routes):
+            where = f"{path}[{i}]"
+            if not route.case.strip():
+                raise self.fail(f"{where}.case", "expected a case reference, got an empty one")
+            if route.case in seen:
+                raise self.fail(f"{where}.case", f"case {route.case!r} has two routes")
+            seen.add(route.case)
+            if not route.to:
+                raise self.fail(f"{where}.to", "expected at least one requested country")
+            for j, country in enumerate(route.to):
+                if country not in self.real_countries():
+                    raise self.fail(
+                        f"{where}.to[{j}]",
+                        self.expected_one("a country", country, self.real_countries()),
+                    )
+            for j, action in enumerate(route.actions):
+                if action not in actions:
+                    raise self.fail(
+                        f"{where}.actions[{j}]", self.expected_one("an MLA action", action, actions)
+                    )
+            resolved.append(
+                MlaRoute(
+                    case=route.case,
+                    countries=tuple(route.to),
+                    facts=route.facts,
+                    suspects=tuple(route.suspects),
+                    actions=tuple(route.actions),
+                )
+            )
+        return tuple(resolved)
 
     def resolve_channels(self) -> None:
         for i, channel in enumerate(self.file.channel):

@@ -60,6 +60,18 @@ class OfficeHours:
 
 
 @dataclass(frozen=True, slots=True)
+class MlaRoute:
+    """Where a prosecutor sends letters of request for one case (the requested countries,
+    in order) and what they say: the facts, the suspects and the actions requested."""
+
+    case: str
+    countries: tuple[str, ...]
+    facts: str | None = None
+    suspects: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PlaybookParams:
     """Behaviour parameters of one agency's playbook (kind defaults, agency overrides)."""
 
@@ -69,6 +81,11 @@ class PlaybookParams:
     no_reply: float
     incomplete_share: float
     decline_share: float
+    mla: tuple[MlaRoute, ...] = ()
+
+    def mla_route(self, case: str) -> MlaRoute | None:
+        """The letter-of-request route this agency's scenario data gives for `case`."""
+        return next((route for route in self.mla if route.case == case), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,14 @@ class Country(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     office_hours: OfficeHours | None = None
 
 
+class MlaRoute(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    case: str
+    to: list[str]
+    facts: str | None = None
+    suspects: list[str] = []
+    actions: list[str] = []
+
+
 class PlaybookParams(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     response: Distribution | None = None
     execution: Distribution | None = None
@@ -64,6 +72,7 @@ class PlaybookParams(_Table, kw_only=True, forbid_unknown_fields=True, frozen=Tr
     no_reply: float | None = None
     incomplete_share: float | None = None
     decline_share: float | None = None
+    mla: list[MlaRoute] | None = None
 
 
 class Agency(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
