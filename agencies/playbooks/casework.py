@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from protocols import Envelope, Person
 from protocols.fields import Language
 from protocols.identification import Alert, ConsentElements, ConsentRecord, ConsentScope
+from protocols.vocab import PersonRole
+from trafsim_bus.scenario.model import Scenario
 
-NEIGHBOURS = ("UZ", "KG", "TJ", "TM", "AF")
-"""Countries of origin the synthesised people come from, as in the SILK THREAD cases."""
-
-LANGUAGE_OF: dict[str, Language] = {
-    "UZ": "uzb",
-    "KG": "kir",
-    "TJ": "tgk",
-    "TM": "tuk",
-    "AF": "prs",
-    "KZ": "kaz",
-}
 CONSENT_KINDS = (
     "ngo_shelter",
     "social_services",
@@ -40,6 +32,8 @@ class Case:
     ref: str
     persons: list[Person] = field(default_factory=list)
     done: set[str] = field(default_factory=set)
+    awaiting: dict[Language, list[Person]] = field(default_factory=dict)
+    """Persons whose screening waits for an interpreter, by the language asked for."""
     foreign: list[str] = field(default_factory=list)
     consulate_ok: set[str] = field(default_factory=set)
 
@@ -55,64 +49,40 @@ class Case:
         return [person for person in self.persons if not person.is_minor]
 
 
-def slug(case_ref: str) -> str:
-    """A person-id prefix from a case reference: `KZ-AT-2026-0141` → `kz-at-2026-0141`."""
-    return re.sub(r"[^a-z0-9]+", "-", case_ref.lower()).strip("-") or "case"
+SHOWN = 4
+"""How many of a case's persons the playbooks play (the first the scenario lists)."""
 
 
-ORIGIN_WORDS = (
-    ("AF", ("афган", "дари", "afghan", "dari")),
-    ("TM", ("туркмен", "turkmen")),
-    ("TJ", ("таджик", "худжанд", "tajik", "khujand")),
-    ("KG", ("кыргыз", "киргиз", "из оша", "osh", "kyrgyz")),
-    ("UZ", ("узбек", "андижан", "andijon", "andijan", "uzbek")),
-)
-"""Words in a report that tell where people come from, in Russian, Uzbek and English."""
-
-
-def origins_in(text: str) -> list[str]:
-    """Countries of origin a report mentions, in the order of first mention."""
-    lowered = text.lower()
-    found = [
-        (min(lowered.find(word) for word in words if word in lowered), country)
-        for country, words in ORIGIN_WORDS
-        if any(word in lowered for word in words)
-    ]
-    return [country for _, country in sorted(found)]
-
-
-def people_for(case_ref: str, alert: Alert | None, draws: list[float]) -> list[Person]:
-    """Pseudonymous people of a case, as screening would find them (at most four shown):
-    from the countries the report names, else from the region."""
-    count = max(1, min(4, (alert.est_persons if alert and alert.est_persons else 2)))
-    labour = bool(alert and "ForcedLabour" in alert.suspected_exploitation)
-    minors = bool(alert and alert.minors_suspected)
-    named = origins_in(alert.summary) if alert else []
+def persons_for(scenario: Scenario, case_ref: str, alert: Alert | None) -> list[Person]:
+    """The scenario's persons of a case, as screening finds them (the first `SHOWN`);
+    none when the scenario lists none for it."""
+    exploitation = list(alert.suspected_exploitation) if alert else []
     persons = []
-    for i in range(count):
-        u = draws[i % len(draws)]
-        if named:
-            country = named[i % len(named)]
-        else:
-            country = NEIGHBOURS[int(u * 1000) % (len(NEIGHBOURS) if not labour else 2)]
-        person_id = f"{slug(case_ref)}-p{i + 1}"
-        is_minor = minors and i == 0
+    for person in scenario.persons_of(case_ref)[:SHOWN]:
+        languages = cast(list[Language], list(person.languages))
         persons.append(
             Person(
-                person_id=person_id,
-                role="victim",
-                consent_ref=None if is_minor else f"con-{person_id}",
-                is_minor=is_minor,
-                age=16 + int(u * 2) if is_minor else 19 + int(u * 30),
-                gender="Masculine" if labour else "Feminine",
-                citizenship=[country],
-                primary_language=LANGUAGE_OF[country],
+                person_id=person.id,
+                role=cast(PersonRole, person.role),
+                consent_ref=None if person.minor else f"con-{person.id}",
+                is_minor=person.minor,
+                age=person.age,
+                gender="Feminine" if person.sex == "female" else "Masculine",
+                citizenship=[person.nationality],
+                primary_language=languages[0],
+                secondary_language=languages[1] if len(languages) > 1 else None,
                 trafficking_status="PossibleVictimOfTrafficking",
-                type_of_exploitation=["ForcedLabour"] if labour else ["SexualExploitation"],
+                type_of_exploitation=exploitation,
                 methods_of_control=["WithholdsDocuments", "DebtBondage"],
             )
         )
     return persons
+
+
+def shares_language(person: Person, languages: Iterable[str]) -> bool:
+    """Whether the person speaks one of these languages (an interview needs no interpreter)."""
+    spoken = {person.primary_language, person.secondary_language}
+    return bool(spoken & set(languages))
 
 
 def consent_for(

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from agencies.playbooks.base import Draft, Playbook
-from agencies.playbooks.casework import Case, case_ref_of, consent_for, people_for
-from protocols import Delivery, Envelope, Subject
+from agencies.playbooks.casework import (
+    Case,
+    case_ref_of,
+    consent_for,
+    persons_for,
+    shares_language,
+)
+from protocols import Delivery, Envelope, Person, Subject
 from protocols.assistance import Referral, ReferralResponse
 from protocols.control import Inject
+from protocols.fields import Language
 from protocols.identification import (
     Alert,
     DecisionBasis,
     IdentificationDecision,
     Indicator,
+    InterpreterUse,
     Screening,
 )
-from protocols.interpretation import TranslationRequest
+from protocols.interpretation import TranslationDelivery, TranslationRequest
 from protocols.judicial import (
     CustodyTransfer,
     EvidenceTransfer,
@@ -70,6 +79,8 @@ class Police(Playbook):
             ]
         if isinstance(body, ReferralResponse):
             return self.referral_answered(envelope, body)
+        if isinstance(body, TranslationDelivery):
+            return self.interpreter_came(envelope, body, now_us)
         if isinstance(body, InfoRequest):
             return self.answer_request(envelope, body)
         if isinstance(body, InfoResponse):
@@ -107,7 +118,7 @@ class Police(Playbook):
         if not case.first_time("opened"):
             return []
         key = str(envelope.id)
-        case.persons = people_for(case.ref, alert, [self.draw(key, 20 + i) for i in range(4)])
+        case.persons = persons_for(self.scenario, case.ref, alert)
         refs = [case.ref]
         steps = (self.identify, self.protect, self.investigate, self.ask_abroad)
         return [draft for step in steps for draft in step(case, refs, key, alert, now_us)]
@@ -117,34 +128,14 @@ class Police(Playbook):
     ) -> Reaction:
         """Screen the people and take presumed-victim decisions."""
         drafts: Reaction = []
-        for person in case.persons[:2]:
-            drafts.append(
-                Draft(
-                    [self.agency],
-                    Screening(
-                        person_id=person.person_id,
-                        instrument="ilo_ec_2009_child_sexual"
-                        if person.is_minor
-                        else "ilo_ec_2009_adult_labour",
-                        indicators=[
-                            Indicator(
-                                id="ilo_ec09.withholding_of_documents",
-                                dimension="coercion_at_destination",
-                                strength="strong",
-                                present=True,
-                            ),
-                            Indicator(
-                                id="ilo_ec09.debt_bondage",
-                                dimension="coercion_at_destination",
-                                strength="strong",
-                                present=True,
-                            ),
-                        ],
-                        result="likely",
-                    ),
-                    case_refs=refs,
-                )
-            )
+        interp = self.first(kind="interpretation_service", country=self.me.country)
+        for n, person in enumerate(case.persons):
+            planted = self.draw(key, 40 + n) < self.params.no_interpreter_share
+            if shares_language(person, self.me.languages) or interp is None or planted:
+                drafts.append(Draft([self.agency], self.screening(person), case_refs=refs))
+            else:
+                language = person.primary_language or self.language
+                case.awaiting.setdefault(language, []).append(person)
         decision_to = [
             a
             for a in (
@@ -184,20 +175,20 @@ class Police(Playbook):
         drafts: Reaction = []
         shelter = self.first(kind="ngo_shelter", country=self.me.country)
         skip_consent = self.wrong_route(key, 2)
-        if shelter is not None:
-            if not skip_consent:
-                for n, person in enumerate(case.adults()):
-                    consulate = self.draw(key, 30 + n) < 0.5
-                    if consulate:
-                        case.consulate_ok.add(person.person_id)
-                    drafts.append(
-                        Draft(
-                            [self.agency, shelter],
-                            consent_for(person, self.at(now_us), self.agency, consulate=consulate),
-                            case_refs=refs,
-                            delay_us=0,
-                        )
+        if shelter is not None and not skip_consent:
+            for n, person in enumerate(case.adults()):
+                consulate = self.draw(key, 30 + n) < 0.5
+                if consulate:
+                    case.consulate_ok.add(person.person_id)
+                drafts.append(
+                    Draft(
+                        [self.agency, shelter],
+                        consent_for(person, self.at(now_us), self.agency, consulate=consulate),
+                        case_refs=refs,
+                        delay_us=0,
                     )
+                )
+        if shelter is not None and case.persons:
             urgent = bool(alert and (alert.immediate_danger or alert.minors_suspected))
             drafts.append(
                 Draft(
@@ -228,15 +219,16 @@ class Police(Playbook):
                 )
             )
         interp = self.first(kind="interpretation_service", country=self.me.country)
-        languages = sorted(
+        languages: list[Language] = sorted(
             {
                 p.primary_language
                 for p in case.persons
                 if p.primary_language and p.primary_language not in self.me.languages
             }
+            | case.awaiting.keys()
         )
         if interp is not None:
-            for language in languages[:2]:
+            for language in languages:
                 drafts.append(
                     Draft(
                         [interp],
@@ -244,7 +236,9 @@ class Police(Playbook):
                             from_language=language,
                             to_language=self.language,
                             purpose="investigative_interview",
-                            persons_count=len(case.persons),
+                            persons_count=max(
+                                1, sum(p.primary_language == language for p in case.persons)
+                            ),
                             provider_type="official",
                         ),
                         case_refs=refs,
@@ -252,6 +246,58 @@ class Police(Playbook):
                     )
                 )
         return drafts
+
+    def screening(
+        self, person: Person, interpreter: InterpreterUse | None = None, at: datetime | None = None
+    ) -> Screening:
+        """An indicator screening of a person; the scenario's statement is its first note."""
+        said = next((p.statement for p in self.scenario.persons if p.id == person.person_id), "")
+        return Screening(
+            person_id=person.person_id,
+            instrument="ilo_ec_2009_child_sexual"
+            if person.is_minor
+            else "ilo_ec_2009_adult_labour",
+            indicators=[
+                Indicator(
+                    id="ilo_ec09.withholding_of_documents",
+                    dimension="coercion_at_destination",
+                    strength="strong",
+                    present=True,
+                    note=said or None,
+                ),
+                Indicator(
+                    id="ilo_ec09.debt_bondage",
+                    dimension="coercion_at_destination",
+                    strength="strong",
+                    present=True,
+                ),
+            ],
+            result="likely",
+            interpreter_used=interpreter,
+            screened_at=at,
+        )
+
+    def interpreter_came(
+        self, envelope: Envelope, body: TranslationDelivery, now_us: int
+    ) -> Reaction:
+        """Screen the persons who waited for this interpreter, once the interpreter is there
+        (SOP: no interview without a shared language)."""
+        case = self.cases.get(envelope.case_refs[0]) if envelope.case_refs else None
+        if case is None or body.outcome == "unavailable":
+            return []
+        waiting = case.awaiting.pop(body.from_language, [])
+        at = max(body.available_from or self.at(now_us), self.at(now_us))
+        wait_us = int((at - self.at(now_us)).total_seconds() * 1_000_000)
+        used = InterpreterUse(language=body.from_language, provider_type=body.provider_type)
+        return [
+            Draft(
+                [self.agency],
+                self.screening(person, used, at),
+                case_refs=[case.ref],
+                delay_us=wait_us,
+            )
+            for person in waiting
+        ]
 
     def investigate(
         self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int

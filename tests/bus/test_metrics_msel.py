@@ -126,7 +126,11 @@ def test_silk_thread_scorecard_matches_a_check_by_hand_of_six_actions() -> None:
     msel = compute_metrics(records, (records[-1].seq, ""))["msel"]
     chosen = {
         ("m02", "ALERT to KZ-MIA-AT"): "met",
-        ("m04", "Child protocol: the girl referred to KZ-CHILD"): "met",
+        # Checked by hand against the seed-1 log of the scenario with its persons (issue 11
+        # item 3): m04 fires D1 16:00 (seq 296), kz-mia-sh's referral to kz-child is
+        # submitted 4.1 h later (seq 473), past the 3 h window. The persons changed the
+        # scenario's text, hence its exercise id and every playbook's work-time draw.
+        ("m04", "Child protocol: the girl referred to KZ-CHILD"): "late",
         ("m06", "EVIDENCE_TRANSFER of the phones"): "missed",
         ("m10", "FIN_INTEL_REQUEST to the Uzbek FIU"): "late",
         ("m15", "JIT_DECISION from KG-PGO"): "met",

@@ -46,6 +46,7 @@ from trafsim_bus.scenario.model import (
     LatencyRule,
     MlaRoute,
     OfficeHours,
+    Person,
     PlaybookParams,
     ReplyTo,
     RolePlayer,
@@ -169,6 +170,7 @@ class Resolver(Checks):
             self.resolve_background(i, item) for i, item in enumerate(self.file.background)
         )
         self.unique((item.id for item in self.file.background), "background", "id")
+        persons = self.resolve_persons()
         exercise = self.file.exercise
         return Scenario(
             name=exercise.name,
@@ -192,6 +194,7 @@ class Resolver(Checks):
             injects=tuple(sorted(injects, key=lambda inject: inject.due_play_us or 0)),
             disruptions=disruptions,
             background=background,
+            persons=persons,
         )
 
     def exercise(self) -> datetime:
@@ -358,7 +361,13 @@ class Resolver(Checks):
                 return value, f"{path}.{name}"
             return getattr(base, name), f"{kind_path}.{name}"
 
-        for name in ("wrong_route_share", "no_reply", "incomplete_share", "decline_share"):
+        for name in (
+            "wrong_route_share",
+            "no_reply",
+            "incomplete_share",
+            "decline_share",
+            "no_interpreter_share",
+        ):
             value, where = pick(name)
             if value is not None and not 0 <= value <= 1:
                 raise self.fail(where, f"expected a share between 0 and 1, got {value}")
@@ -373,6 +382,7 @@ class Resolver(Checks):
             incomplete_share=pick("incomplete_share")[0] or 0.0,
             decline_share=pick("decline_share")[0] or 0.0,
             mla=self.mla_routes(mla_path, mla or []),
+            no_interpreter_share=pick("no_interpreter_share")[0] or 0.0,
         )
 
     def mla_routes(self, path: str, routes: list[raw.MlaRoute]) -> tuple[MlaRoute, ...]:
@@ -563,6 +573,57 @@ class Resolver(Checks):
             self.role_players[player.id] = RolePlayer(
                 player.id, player.name, player.language, player.script
             )
+
+    def case_refs(self) -> list[str]:
+        """The case references the injects and background name in their envelopes."""
+        refs: list[str] = []
+        envelopes = [item.envelope for item in self.file.inject]
+        envelopes += [item.envelope for item in self.file.background]
+        for envelope in envelopes:
+            for ref in envelope.get("case_refs") or []:
+                if isinstance(ref, str) and ref not in refs:
+                    refs.append(ref)
+        return refs
+
+    def resolve_persons(self) -> tuple[Person, ...]:
+        cases = self.case_refs()
+        persons = []
+        for i, person in enumerate(self.file.person):
+            path = f"person[{i}]"
+            if not ID_RE.match(person.id):
+                raise self.fail(
+                    f"{path}.id", f'expected a lower-case id like "b-tm-01", got {person.id!r}'
+                )
+            if person.case not in cases:
+                raise self.fail(
+                    f"{path}.case",
+                    self.expected_one("a case an inject or background names", person.case, cases),
+                )
+            if not 0 <= person.age <= 120:
+                raise self.fail(f"{path}.age", f"expected an age from 0 to 120, got {person.age}")
+            if not COUNTRY_RE.match(person.nationality) or person.nationality == "intl":
+                raise self.fail(
+                    f"{path}.nationality",
+                    f'expected an ISO 3166 alpha-2 code like "TM", got {person.nationality!r}',
+                )
+            if not person.languages:
+                raise self.fail(f"{path}.languages", "expected at least one language")
+            languages = self.languages(f"{path}.languages", person.languages)
+            persons.append(
+                Person(
+                    id=person.id,
+                    case=person.case,
+                    age=person.age,
+                    sex=person.sex,
+                    nationality=person.nationality,
+                    languages=tuple(languages),
+                    role=person.role,
+                    minor=person.age < 18 if person.minor is None else person.minor,
+                    statement=person.statement,
+                )
+            )
+        self.unique((person.id for person in self.file.person), "person", "id")
+        return tuple(persons)
 
     def resolve_inject(self, path: str, inject: raw.Inject) -> Inject:
         if not ID_RE.match(inject.id):

@@ -82,6 +82,8 @@ class PlaybookParams:
     incomplete_share: float
     decline_share: float
     mla: tuple[MlaRoute, ...] = ()
+    no_interpreter_share: float = 0.0
+    """Share of interviews held without the interpreter the SOP asks for (a planted error)."""
 
     def mla_route(self, case: str) -> MlaRoute | None:
         """The letter-of-request route this agency's scenario data gives for `case`."""
@@ -324,6 +326,22 @@ class Inject:
 
 
 @dataclass(frozen=True, slots=True)
+class Person:
+    """Someone in a case: who the playbooks screen, identify, refer and assist."""
+
+    id: str
+    case: str
+    age: int
+    sex: str
+    nationality: str
+    languages: tuple[str, ...]
+    """ISO 639-3, the best first."""
+    role: str
+    minor: bool
+    statement: str
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """What a disruption hits: each given part must match."""
 
@@ -401,6 +419,7 @@ class Scenario:
     injects: tuple[Inject, ...]
     disruptions: tuple[Disruption, ...]
     background: tuple[Background, ...]
+    persons: tuple[Person, ...] = ()
 
     @property
     def startex_minute(self) -> int:
@@ -420,6 +439,10 @@ class Scenario:
             elif exercise_us > jump.at_us:
                 play -= exercise_us - jump.at_us
         return play
+
+    def persons_of(self, case: str) -> tuple[Person, ...]:
+        """The persons of a case, in the order the scenario lists them."""
+        return tuple(person for person in self.persons if person.case == case)
 
     def agency(self, agency_id: str) -> Agency | None:
         """The agency with this id, `excon` included; None when there is none."""

@@ -73,6 +73,7 @@ class PlaybookParams(_Table, kw_only=True, forbid_unknown_fields=True, frozen=Tr
     incomplete_share: float | None = None
     decline_share: float | None = None
     mla: list[MlaRoute] | None = None
+    no_interpreter_share: float | None = None
 
 
 class Agency(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -251,6 +252,18 @@ class Background(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     envelope: dict[str, Any] = {}
 
 
+class Person(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: str
+    case: str
+    age: int
+    sex: Literal["female", "male"]
+    nationality: str
+    languages: list[str]
+    role: Literal["victim", "witness", "reporter", "family_member"] = "victim"
+    minor: bool | None = None
+    statement: str = ""
+
+
 class ScenarioFile(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     exercise: Exercise
     country: list[Country]
@@ -263,6 +276,7 @@ class ScenarioFile(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True
     inject: list[Inject] = []
     disruption: list[Disruption] = []
     background: list[Background] = []
+    person: list[Person] = []
 
 
 def decode_file(document: dict[str, Any]) -> ScenarioFile:
