@@ -131,8 +131,8 @@ def _answers_before_their_message(records: list[Any]) -> list[str]:
 @pytest.mark.parametrize("seed", range(1, 21))
 def test_nobody_answers_a_message_before_it_has_it(seed: int) -> None:
     """Seeds 1 to 20: no agency answers a message before it sent or received it; where
-    KZ's MLA request reaches UZ-PGO before ENDEX, m14 and m18 fire after it (else they are
-    skipped)."""
+    KZ's MLA request reaches UZ-PGO before ENDEX, m14 and m18 fire at least their delay
+    after it, unless that falls after ENDEX (else, and then, they are skipped)."""
     _, records = play(SILK_THREAD, seed)
     assert _answers_before_their_message(records) == []
     arrived = next(
@@ -151,11 +151,17 @@ def test_nobody_answers_a_message_before_it_has_it(seed: int) -> None:
         skipped = [
             r for r in records if r.kind == "inject_skipped" and r.data["inject_id"] == inject
         ]
+        condition = next(i for i in SILK_THREAD.injects if i.id == inject).after
+        assert condition is not None
+        endex = records[-1].t_us
         if arrived is None:
             assert (fired, len(skipped)) == ([], 1)
-        else:
+        elif fired:
             assert len(fired) == 1
-            assert fired[0].t_us > arrived
+            assert fired[0].t_us >= arrived + condition.delay_us
+        else:
+            assert [r.data["reason"] for r in skipped] == ["due_after_endex"]
+            assert arrived + condition.delay_us > endex
 
 
 def test_without_conditions_the_msel_answers_unseen_messages() -> None:
