@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests import documents
 from tests.bus.test_rules import exercise, send
 from trafsim_bus.core.bus import Bus
 from trafsim_bus.metrics import compute_metrics
@@ -83,18 +84,9 @@ def referral(*persons: dict[str, Any], to: str = "kz-ngo") -> dict[str, Any]:
 
 
 CONSENT = {
-    "kind": "consent_record",
+    **documents.CONSENT,
     "consent_id": "con-1",
     "person_id": "p-1",
-    "given_at": "2026-06-01T09:00:00+05:00",
-    "elements": {
-        "interview": True,
-        "purpose_explained": True,
-        "data_use": True,
-        "right_of_access": True,
-        "retention_explained": True,
-        "withdrawal_explained": True,
-    },
     "scope": [
         {"agency_kind": "ngo_shelter", "data_categories": ["identity"]},
         {"agency_kind": "police", "data_categories": ["identity"]},
