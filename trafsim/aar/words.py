@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
-from agencies.node.console.i18n import read_catalogue
+from agencies.node.console.i18n import Labels, read_catalogue
 from trafsim.report import duration
 
 LANGUAGES: Final = ("en", "ru")
 """The report's languages; the first is the default."""
-_MONTH: Final = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")
 _DURATION: Final = re.compile(r"^([0-9.]+)(s|min|h|d)$")
 
 
@@ -62,5 +61,6 @@ class Words:
         return f"{found[1].replace('.', ',')} {self(f'unit.{found[2]}')}"
 
     def moment(self, text: str) -> str:
-        """A calendar moment (`2 Jun 14:00 (D2)`) with its month in this language."""
-        return _MONTH.sub(lambda found: self(f"month.{found[0]}"), text)
+        """A calendar moment (`2 Jun 14:00 (D2)`) with its month in this language (the
+        consoles' month names)."""
+        return Labels(self.language).moment(text)
