@@ -14,7 +14,7 @@ from agencies.playbooks.base import MAX_RETRIES, Draft, Playbook
 from protocols import Delivery, Envelope
 from protocols.police import InfoRequest
 from protocols.receipts import Ack
-from tests.bus.helpers import mini
+from tests.bus.helpers import envelope_for, mini
 from trafsim_bus.core import Send, Wake
 from trafsim_bus.core.ids import exercise_id_for
 from trafsim_bus.timebase import HOUR
@@ -41,20 +41,13 @@ def asker() -> Asker:
 
 def envelope(sender: str, body: dict[str, Any], n: int = 0, **fields: Any) -> Envelope:
     """An envelope of the exercise to kz-police."""
-    return msgspec.convert(
-        {
-            "schema_version": "1",
-            "id": str(uuid5(EXERCISE, f"given:{n}")),
-            "exercise_id": str(EXERCISE),
-            "sender": sender,
-            "recipients": ["kz-police"],
-            "created_at": datetime(2026, 6, 1, 10, tzinfo=UTC).isoformat(),
-            "language": "rus",
-            "script": "Cyrl",
-            "body": body,
-            **fields,
-        },
-        Envelope,
+    return envelope_for(
+        EXERCISE,
+        f"given:{n}",
+        sender,
+        ["kz-police"],
+        body,
+        **{"created_at": datetime(2026, 6, 1, 10, tzinfo=UTC).isoformat(), **fields},
     )
 
 

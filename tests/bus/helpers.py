@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from uuid import uuid5
+from uuid import UUID, uuid5
 
 import msgspec
 
@@ -88,10 +88,18 @@ def make_envelope(
 ) -> Envelope:
     """A valid envelope of this exercise, not submitted, its id derived from `key` (so that
     its draws are the same every run), written in Russian."""
+    return envelope_for(bus.exercise_id, key, sender, recipients, body, **fields)
+
+
+def envelope_for(
+    exercise: UUID, key: str, sender: str, recipients: list[str], body: Any, **fields: Any
+) -> Envelope:
+    """A valid envelope of the exercise `exercise`, its id derived from `key`, written in
+    Russian; `fields` add to or replace the envelope's own."""
     document = {
         "schema_version": "1",
-        "id": str(uuid5(bus.exercise_id, key)),
-        "exercise_id": str(bus.exercise_id),
+        "id": str(uuid5(exercise, key)),
+        "exercise_id": str(exercise),
         "sender": sender,
         "recipients": recipients,
         "created_at": "2026-06-01T09:00:00+05:00",

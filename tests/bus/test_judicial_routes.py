@@ -5,16 +5,15 @@ Turkmen prosecutors, case C pursued to Khujand, and Turkmenistan's slow or absen
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import UUID, uuid5
+from uuid import UUID
 
-import msgspec
 import pytest
 
 from agencies.playbooks.justice import Prosecutor
 from protocols import Delivery, Envelope
 from protocols.judicial import MlaRequest
 from protocols.receipts import Nack
-from tests.bus.helpers import play
+from tests.bus.helpers import envelope_for, play
 from trafsim_bus import load_scenario
 from trafsim_bus.core import Send, Wake
 from trafsim_bus.core.ids import exercise_id_for
@@ -196,32 +195,26 @@ def test_the_turkmen_prosecutor_keeps_the_scenarios_numbers() -> None:
 
 def letter(exercise: UUID, n: int) -> Envelope:
     """A complete letter of request from KZ-PGO to TM-PGO."""
-    return msgspec.convert(
+    return envelope_for(
+        exercise,
+        f"letter:{n}",
+        "kz-pgo",
+        ["tm-pgo"],
         {
-            "schema_version": "1",
-            "id": str(uuid5(exercise, f"letter:{n}")),
-            "exercise_id": str(exercise),
-            "sender": "kz-pgo",
-            "recipients": ["tm-pgo"],
-            "created_at": datetime(2026, 6, 3, 10, tzinfo=UTC).isoformat(),
-            "language": "rus",
-            "script": "Cyrl",
-            "requires_ack": True,
-            "body": {
-                "kind": "mla_request",
-                "requesting_authority": "kz-pgo",
-                "requested_authority": "tm-pgo",
-                "treaty": "minsk_1993",
-                "case_number": "KZ-SH-2026-0077",
-                "facts_summary": "A Turkmen woman was exploited in Shymkent.",
-                "legal_qualification": ["KZ CC 128(3)"],
-                "actions_requested": ["interrogate_witness"],
-                "questions": ["Who recruited you?"],
-                "procedural_rights_notice": True,
-                "translation": {"language": "tuk", "certified": True},
-            },
+            "kind": "mla_request",
+            "requesting_authority": "kz-pgo",
+            "requested_authority": "tm-pgo",
+            "treaty": "minsk_1993",
+            "case_number": "KZ-SH-2026-0077",
+            "facts_summary": "A Turkmen woman was exploited in Shymkent.",
+            "legal_qualification": ["KZ CC 128(3)"],
+            "actions_requested": ["interrogate_witness"],
+            "questions": ["Who recruited you?"],
+            "procedural_rights_notice": True,
+            "translation": {"language": "tuk", "certified": True},
         },
-        Envelope,
+        created_at=datetime(2026, 6, 3, 10, tzinfo=UTC).isoformat(),
+        requires_ack=True,
     )
 
 
@@ -242,27 +235,21 @@ def delivery(given: Envelope) -> Delivery:
 
 def opened(exercise: UUID, case: str) -> Envelope:
     """The Astana police open `case` with KZ-PGO."""
-    return msgspec.convert(
+    return envelope_for(
+        exercise,
+        f"opened:{case}",
+        "kz-mia-at",
+        ["kz-pgo"],
         {
-            "schema_version": "1",
-            "id": str(uuid5(exercise, f"opened:{case}")),
-            "exercise_id": str(exercise),
-            "sender": "kz-mia-at",
-            "recipients": ["kz-pgo"],
-            "created_at": datetime(2026, 6, 3, 10, tzinfo=UTC).isoformat(),
-            "language": "rus",
-            "script": "Cyrl",
-            "body": {
-                "kind": "procedural_document",
-                "doc_type": "decision_open_criminal_case",
-                "author": "investigator",
-                "case_number": case,
-                "title": "Pre-trial investigation opened",
-                "summary": "Trafficking in persons.",
-                "document_language": "rus",
-            },
+            "kind": "procedural_document",
+            "doc_type": "decision_open_criminal_case",
+            "author": "investigator",
+            "case_number": case,
+            "title": "Pre-trial investigation opened",
+            "summary": "Trafficking in persons.",
+            "document_language": "rus",
         },
-        Envelope,
+        created_at=datetime(2026, 6, 3, 10, tzinfo=UTC).isoformat(),
     )
 
 
