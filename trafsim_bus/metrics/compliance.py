@@ -52,6 +52,7 @@ class _Sent:
     risk_to_life: bool
     evidence: bool
     persons: list[Body]
+    """Its personal data, kept only under `risk_to_life` (the one rule that reads it later)."""
     named: frozenset[str]
 
 
@@ -136,7 +137,7 @@ class Compliance:
             risk_to_life=bool(envelope.get("risk_to_life")),
             evidence=envelope.get("evidentiary_status") == "evidence"
             or body["kind"] == "evidence_transfer",
-            persons=persons,
+            persons=persons if envelope.get("risk_to_life") else [],
             named=named,
         )
         for person in persons:
