@@ -21,7 +21,7 @@ from protocols.receipts import Ack, Nack
 from trafsim_bus.core.ids import playbook_envelope_id
 from trafsim_bus.core.participants import Action, Send, Wake
 from trafsim_bus.core.rng import uniform
-from trafsim_bus.scenario.model import BUS, EXCON, Agency, Scenario
+from trafsim_bus.scenario.model import BUS, EXCON, Agency, CaseFile, Scenario
 from trafsim_bus.timebase import DAY, HOUR
 
 MAX_RETRIES = 2
@@ -174,6 +174,25 @@ class Playbook:
                 delay_us=self.work_time(str(envelope.id), 4) + 2 * DAY,
             ),
         ]
+
+    def case_file(
+        self, envelope: Envelope | None = None, refs: list[str] | None = None
+    ) -> CaseFile | None:
+        """The storyline's file of the envelope's (or these) case references, if it has one."""
+        found = refs if refs is not None else (list(envelope.case_refs) if envelope else [])
+        return self.scenario.case_file(found)
+
+    def common_language(self, recipient: str) -> Language:
+        """What to write to `recipient` in: the first of this agency's working languages
+        the recipient works in too, else this agency's first."""
+        agency = self.scenario.agency(recipient)
+        theirs = agency.languages if agency else ()
+        shared = [language for language in self.me.languages if language in theirs]
+        return cast(Language, shared[0] if shared else self.me.languages[0])
+
+    def new_case_ref(self, counter: int) -> str:
+        """A case reference of this agency's own, numbered in the exercise's year."""
+        return f"{self.agency.upper()}-{self.scenario.startex.year}-{counter:04d}"
 
     def country_of(self, agency_id: str) -> str:
         """The country of an agency (`excon` for exercise control)."""

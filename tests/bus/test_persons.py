@@ -85,7 +85,7 @@ def test_persons_load_with_defaults_and_minor_from_age() -> None:
         (
             'case = "KZ-2026-1"\nage = 18',
             'case = "KZ-2026-9"\nage = 18',
-            "mini.toml: person[1].case: expected a case an inject or background names "
+            "mini.toml: person[1].case: expected a case a [[case]], an inject or background names "
             "(KZ-2026-1), got 'KZ-2026-9'",
         ),
         (

@@ -35,10 +35,12 @@ from trafsim_bus.scenario.model import (
     RESERVED_IDS,
     Agency,
     Background,
+    CaseFile,
     Channel,
     Condition,
     Country,
     Disruption,
+    Evidence,
     ExpectedAction,
     Inject,
     Jump,
@@ -170,6 +172,7 @@ class Resolver(Checks):
             self.resolve_background(i, item) for i, item in enumerate(self.file.background)
         )
         self.unique((item.id for item in self.file.background), "background", "id")
+        cases = self.resolve_cases()
         persons = self.resolve_persons()
         exercise = self.file.exercise
         return Scenario(
@@ -195,6 +198,7 @@ class Resolver(Checks):
             disruptions=disruptions,
             background=background,
             persons=persons,
+            cases=cases,
         )
 
     def exercise(self) -> datetime:
@@ -367,6 +371,7 @@ class Resolver(Checks):
             "incomplete_share",
             "decline_share",
             "no_interpreter_share",
+            "custody_gap_share",
         ):
             value, where = pick(name)
             if value is not None and not 0 <= value <= 1:
@@ -383,6 +388,7 @@ class Resolver(Checks):
             decline_share=pick("decline_share")[0] or 0.0,
             mla=self.mla_routes(mla_path, mla or []),
             no_interpreter_share=pick("no_interpreter_share")[0] or 0.0,
+            custody_gap_share=pick("custody_gap_share")[0] or 0.0,
         )
 
     def mla_routes(self, path: str, routes: list[raw.MlaRoute]) -> tuple[MlaRoute, ...]:
@@ -585,8 +591,53 @@ class Resolver(Checks):
                     refs.append(ref)
         return refs
 
+    def resolve_cases(self) -> tuple[CaseFile, ...]:
+        """The storyline's case files; an error names the bad key."""
+        cases = []
+        for i, case in enumerate(self.file.case):
+            path = f"case[{i}]"
+            evidence = []
+            for j, item in enumerate(case.evidence):
+                where = f"{path}.evidence[{j}]"
+                if item.seized_by not in self.agencies or item.seized_by == EXCON:
+                    raise self.fail(
+                        f"{where}.seized_by",
+                        self.expected_one("an agency", item.seized_by, self.agencies),
+                    )
+                evidence.append(
+                    Evidence(
+                        id=item.id,
+                        description=item.description,
+                        seized_by=item.seized_by,
+                        seized_where=item.seized_where,
+                        seal_no=item.seal_no,
+                        sha256=item.sha256,
+                        write_blocked=item.write_blocked,
+                        witnesses=tuple(item.witnesses),
+                    )
+                )
+            self.unique((item.id for item in case.evidence), f"{path}.evidence", "id")
+            cases.append(
+                CaseFile(
+                    ref=case.ref,
+                    title=case.title or case.ref,
+                    offence=case.offence,
+                    qualification=tuple(case.qualification) or (case.offence,),
+                    summary=case.summary,
+                    site=case.site,
+                    control=tuple(case.control),
+                    questions=tuple(case.questions),
+                    threats=tuple(case.threats),
+                    suspects=tuple(case.suspects),
+                    instruments=tuple(case.instruments),
+                    evidence=tuple(evidence),
+                )
+            )
+        self.unique((case.ref for case in self.file.case), "case", "ref")
+        return tuple(cases)
+
     def resolve_persons(self) -> tuple[Person, ...]:
-        cases = self.case_refs()
+        cases = self.case_refs() + [case.ref for case in self.file.case]
         persons = []
         for i, person in enumerate(self.file.person):
             path = f"person[{i}]"
@@ -597,7 +648,9 @@ class Resolver(Checks):
             if person.case not in cases:
                 raise self.fail(
                     f"{path}.case",
-                    self.expected_one("a case an inject or background names", person.case, cases),
+                    self.expected_one(
+                        "a case a [[case]], an inject or background names", person.case, cases
+                    ),
                 )
             if not 0 <= person.age <= 120:
                 raise self.fail(f"{path}.age", f"expected an age from 0 to 120, got {person.age}")

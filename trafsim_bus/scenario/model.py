@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import NormalDist
 from typing import Any, Literal
 
-from protocols import Body
+from protocols import Body, Subject
+from protocols.police import FinancialInstrument
 
 EXCON: str = "excon"
 """The built-in exercise-control participant: sends for role-players, receives anything."""
@@ -84,6 +85,8 @@ class PlaybookParams:
     mla: tuple[MlaRoute, ...] = ()
     no_interpreter_share: float = 0.0
     """Share of interviews held without the interpreter the SOP asks for (a planted error)."""
+    custody_gap_share: float = 0.0
+    """Share of evidence hand-offs whose chain of custody leaves a holder out (planted)."""
 
     def mla_route(self, case: str) -> MlaRoute | None:
         """The letter-of-request route this agency's scenario data gives for `case`."""
@@ -342,6 +345,45 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """An item seized in a case: what the seizing agency hands on under its chain of custody."""
+
+    id: str
+    description: str
+    seized_by: str
+    seized_where: str
+    seal_no: str | None
+    sha256: str | None
+    write_blocked: bool | None
+    witnesses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFile:
+    """What the storyline says of a case: the playbooks take every fact they write from it."""
+
+    ref: str
+    title: str
+    offence: str
+    """The offence the case is opened under (`KZ CC 128`), named in requests abroad."""
+    qualification: tuple[str, ...]
+    """The articles a certified letter of request or an indictment cites."""
+    summary: str
+    """The facts: the opening decision's summary and a letter of request's facts."""
+    site: str
+    """Where the persons were found (an inspection's site, a seizure's place)."""
+    control: tuple[str, ...]
+    """How the persons were controlled (HTCDS methods of control)."""
+    questions: tuple[str, ...]
+    """What witnesses abroad are to be asked."""
+    threats: tuple[str, ...]
+    """Who threatens the persons (a risk assessment's sources)."""
+    suspects: tuple[Subject, ...]
+    instruments: tuple[FinancialInstrument, ...]
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """What a disruption hits: each given part must match."""
 
@@ -420,6 +462,7 @@ class Scenario:
     disruptions: tuple[Disruption, ...]
     background: tuple[Background, ...]
     persons: tuple[Person, ...] = ()
+    cases: tuple[CaseFile, ...] = ()
 
     @property
     def startex_minute(self) -> int:
@@ -443,6 +486,15 @@ class Scenario:
     def persons_of(self, case: str) -> tuple[Person, ...]:
         """The persons of a case, in the order the scenario lists them."""
         return tuple(person for person in self.persons if person.case == case)
+
+    def case_file(self, refs: Sequence[str]) -> CaseFile | None:
+        """The storyline's file of the first of these case references that has one."""
+        files = {case.ref: case for case in self.cases}
+        return next((files[ref] for ref in refs if ref in files), None)
+
+    def person(self, person_id: str) -> Person | None:
+        """The scenario's person with this id, or None."""
+        return next((person for person in self.persons if person.id == person_id), None)
 
     def agency(self, agency_id: str) -> Agency | None:
         """The agency with this id, `excon` included; None when there is none."""

@@ -11,6 +11,11 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct, field
 
+from protocols.fields import CaseRef, ItemId, Name, Sha256Hex, ShortText, Text
+from protocols.htcds import MethodOfControl
+from protocols.persons import Subject
+from protocols.police import FinancialInstrument
+
 
 class _Table(Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
     """Base of every table: unknown keys are errors, so a typo never passes silently."""
@@ -74,6 +79,7 @@ class PlaybookParams(_Table, kw_only=True, forbid_unknown_fields=True, frozen=Tr
     decline_share: float | None = None
     mla: list[MlaRoute] | None = None
     no_interpreter_share: float | None = None
+    custody_gap_share: float | None = None
 
 
 class Agency(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -264,6 +270,32 @@ class Person(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     statement: str = ""
 
 
+class CaseEvidence(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    id: ItemId
+    description: Text
+    seized_by: str
+    seized_where: ShortText
+    seal_no: ShortText | None = None
+    sha256: Sha256Hex | None = None
+    write_blocked: bool | None = None
+    witnesses: list[Name] = []
+
+
+class Case(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    ref: CaseRef
+    title: str = ""
+    offence: ShortText
+    qualification: list[ShortText] = []
+    summary: Text
+    site: str = ""
+    control: list[MethodOfControl] = []
+    questions: list[ShortText] = []
+    threats: list[ShortText] = []
+    suspects: list[Subject] = []
+    instruments: list[FinancialInstrument] = []
+    evidence: list[CaseEvidence] = []
+
+
 class ScenarioFile(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     exercise: Exercise
     country: list[Country]
@@ -277,6 +309,7 @@ class ScenarioFile(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True
     disruption: list[Disruption] = []
     background: list[Background] = []
     person: list[Person] = []
+    case: list[Case] = []
 
 
 def decode_file(document: dict[str, Any]) -> ScenarioFile:
