@@ -248,9 +248,12 @@ class Playbook:
         if nack.reason == "no_channel" and refused.channel is not None:
             base.channel = None
             return [base]
-        if nack.reason == "language_not_accepted" and refused.language != "rus":
-            base.language = "rus"
-            return [base]
+        if nack.reason == "language_not_accepted":
+            language = self.common_language(recipient)
+            if language != refused.language:
+                base.language = language
+                return [base]
+            return []
         if nack.reason in ("recipient_offline", "link_down"):
             base.delay_us = 24 * HOUR
             return [base]
