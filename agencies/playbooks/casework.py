@@ -113,8 +113,8 @@ def consent_for(
     )
 
 
-def case_ref_of(envelope: Envelope, agency: str, counter: int) -> str:
-    """The envelope's first case reference, or a new one of this agency."""
+def case_ref_of(envelope: Envelope, fresh: str) -> str:
+    """The envelope's first case reference, or `fresh` (a new one of the agency's own)."""
     if envelope.case_refs:
         return envelope.case_refs[0]
-    return f"{agency.upper()}-2026-{counter:04d}"
+    return fresh

@@ -56,7 +56,7 @@ class Police(Playbook):
         self.cases: dict[str, Case] = {}
 
     def case(self, envelope: Envelope) -> Case:
-        ref = case_ref_of(envelope, self.agency, len(self.cases) + 1)
+        ref = case_ref_of(envelope, self.new_case_ref(len(self.cases) + 1))
         return self.cases.setdefault(ref, Case(ref))
 
     def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
