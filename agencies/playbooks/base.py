@@ -48,6 +48,9 @@ class Draft:
     requires_ack: bool = False
     delay_us: int | None = None
     retries: int = 0
+    planted: str | None = None
+    """The scenario parameter under which this is a teaching error (`wrong_route_share`):
+    its refusal is then logged as intended."""
 
 
 class Playbook:
@@ -271,7 +274,7 @@ class Playbook:
             )
             self.sent[envelope.id] = (envelope, draft.retries)
             delay = draft.delay_us if draft.delay_us is not None else self.work_time(cause, 10 + n)
-            sends.append(Send(envelope, delay))
+            sends.append(Send(envelope, delay, draft.planted))
         return sends
 
     def _envelope(self, draft: Draft, envelope_id: UUID, now_us: int) -> Envelope:

@@ -61,6 +61,8 @@ def assert_refused(
         "channel": channel,
         "kind": sent.body.kind(),
         "sender": sent.sender,
+        # A team's message is planned by nothing but a disruption that refuses it.
+        "intended": {"by": "disruption", "id": disruption_id} if disruption_id else None,
     }
     assert trail_of(bus, sent, recipient) == [
         *before,

@@ -482,8 +482,11 @@ class Bus:
                     },
                 )
                 return
+        planted = {"planted": action.planted} if action.planted else {}
         if action.after_us <= 0:
-            self.pipeline.submit(envelope, origin="playbook", as_agency=agency, cause_seq=cause_seq)
+            self.pipeline.submit(
+                envelope, origin="playbook", as_agency=agency, cause_seq=cause_seq, extra=planted
+            )
             return
         due = self.clock.now + action.after_us
         seq = self.recorder.log(
@@ -491,9 +494,14 @@ class Bus:
             "playbook",
             cause_seq,
             envelope_id=envelope.id,
-            data={"agency": agency, "due_us": due, "envelope": msgspec.to_builtins(envelope)},
+            data={
+                "agency": agency,
+                "due_us": due,
+                "envelope": msgspec.to_builtins(envelope),
+                **planted,
+            },
         )
-        self.state.sends[seq] = ScheduledSend(agency, "playbook", envelope, due)
+        self.state.sends[seq] = ScheduledSend(agency, "playbook", envelope, due, action.planted)
         self.state.agenda.push(due, (seq, 0), SendDue(seq))
 
     def _wake(self, seq: int) -> None:
@@ -509,7 +517,11 @@ class Bus:
     def _send(self, seq: int) -> None:
         send = self.state.sends.pop(seq)
         self.pipeline.submit(
-            send.envelope, origin=send.origin, as_agency=send.agency, cause_seq=seq
+            send.envelope,
+            origin=send.origin,
+            as_agency=send.agency,
+            cause_seq=seq,
+            extra={"planted": send.planted} if send.planted else None,
         )
 
     def _submit_for_msel(

@@ -94,7 +94,10 @@ class Fold:
         state = self.state
         envelope = _ENVELOPE.decode(msgspec.json.encode(record.data["envelope"]))
         state.registry.register(
-            envelope, hashlib.sha256(canonical_bytes(envelope)).digest(), record.seq
+            envelope,
+            hashlib.sha256(canonical_bytes(envelope)).digest(),
+            record.seq,
+            planted=record.data.get("planted"),
         )
         state.msel.remember(
             "submitted",
@@ -291,7 +294,7 @@ class Fold:
         data = record.data
         envelope = _ENVELOPE.decode(msgspec.json.encode(data["envelope"]))
         self.state.sends[record.seq] = ScheduledSend(
-            data["agency"], record.origin, envelope, int(data["due_us"])
+            data["agency"], record.origin, envelope, int(data["due_us"]), data.get("planted")
         )
 
     # -- the clock ----------------------------------------------------------------------
@@ -341,6 +344,7 @@ class Fold:
     # -- the MSEL -----------------------------------------------------------------------
 
     def _inject_fired(self, record: Record) -> None:
+        self.state.msel.sent[UUID(str(record.envelope_id))] = record.data["inject_id"]
         state = self.state.msel.injects[record.data["inject_id"]]
         state.status = "fired"
         state.held_from = None

@@ -115,6 +115,8 @@ class MselState:
     claimed: dict[tuple[str, str, str], str] = field(default_factory=dict)
     """(agency, message type, case) that an inject sends: the playbook stays silent."""
     history: dict[tuple[Event, str], list[Seen]] = field(default_factory=dict)
+    sent: dict[UUID, str] = field(default_factory=dict)
+    """Each envelope an inject fired → the inject's id."""
 
     def add(
         self, inject: Inject, origin: Literal["scenario", "controller"], key: Key
@@ -334,6 +336,7 @@ class Msel:
                 "matched": str(state.match.envelope_id) if state.match else None,
             },
         )
+        self.state.sent[envelope_id] = inject.id
         envelope = compose(
             self.exercise_id,
             envelope_id,

@@ -14,10 +14,13 @@ from protocols import Delivery, Envelope
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Submit `envelope` after `after_us` of the agency's work time."""
+    """Submit `envelope` after `after_us` of the agency's work time; `planted` names the
+    scenario parameter under which a playbook sends it wrong on purpose (a teaching error
+    such as `wrong_route_share`), so that its refusal is logged as intended."""
 
     envelope: Envelope
     after_us: int = 0
+    planted: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,7 +136,7 @@ class Pipeline:
             envelope_id=envelope.id,
             data={"envelope": msgspec.to_builtins(envelope), **extra},
         )
-        self.state.registry.register(envelope, digest, seq)
+        self.state.registry.register(envelope, digest, seq, planted=extra.get("planted"))
         self.submitted(envelope, seq)
         for recipient in envelope.recipients:
             self.create_delivery(envelope, recipient, seq)
@@ -542,9 +542,26 @@ class Pipeline:
                 "channel": channel,
                 "kind": envelope.body.kind(),
                 "sender": envelope.sender,
+                "intended": self.intended(envelope, disruption_id),
             },
         )
         self._nack(envelope, recipient, refusal, seq)
+
+    def intended(self, envelope: Envelope, disruption_id: str | None) -> dict[str, str] | None:
+        """Why a refusal is part of the exercise: a disruption, a teaching error a playbook
+        drew under a scenario parameter, or an inject (the envelope, or what it answers);
+        None when nothing planned it."""
+        if disruption_id is not None:
+            return {"by": "disruption", "id": disruption_id}
+        planted = self.state.registry.planted.get(envelope.id)
+        if planted is not None:
+            return {"by": "playbook", "parameter": planted}
+        injects = self.state.msel.sent
+        for envelope_id in (envelope.id, envelope.in_reply_to):
+            inject = injects.get(envelope_id) if envelope_id is not None else None
+            if inject is not None:
+                return {"by": "inject", "id": inject}
+        return None
 
     def drop(
         self,

@@ -81,10 +81,12 @@ def snapshot(state: BusState, entries: list[Entry], next_seq: int) -> dict[str, 
             "restricted": sorted((str(i), sorted(p)) for i, p in registry.restricted.items()),
             "delivered": sorted((k.draw_key, seq) for k, seq in registry.delivered.items()),
             "reads": sorted((k.draw_key, seq) for k, seq in registry.reads.items()),
+            "planted": sorted((str(i), p) for i, p in registry.planted.items()),
         },
         "msel": {
             "injects": {i: _inject(s) for i, s in state.msel.injects.items()},
             "claimed": sorted(state.msel.claimed.items()),
+            "sent": sorted((str(i), inject) for i, inject in state.msel.sent.items()),
             "history": {
                 f"{event}:{kind}": [asdict(seen) for seen in seen_list]
                 for (event, kind), seen_list in sorted(state.msel.history.items())
@@ -92,7 +94,7 @@ def snapshot(state: BusState, entries: list[Entry], next_seq: int) -> dict[str, 
         },
         "wakes": {seq: asdict(wake) for seq, wake in sorted(state.wakes.items())},
         "sends": {
-            seq: (send.agency, send.origin, str(send.envelope.id), send.due_us)
+            seq: (send.agency, send.origin, str(send.envelope.id), send.due_us, send.planted)
             for seq, send in sorted(state.sends.items())
         },
         "background": {i: (b.i, b.play_us) for i, b in sorted(state.background.items())},

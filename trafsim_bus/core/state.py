@@ -37,10 +37,16 @@ class Registry:
     """Seq of each `delivered` record."""
     reads: dict[DeliveryKey, int] = field(default_factory=dict)
     """Seq of each `message_read` record."""
+    planted: dict[UUID, str] = field(default_factory=dict)
+    """Envelopes a playbook sent wrong on purpose → the scenario parameter it drew under."""
 
-    def register(self, envelope: Envelope, digest: bytes, seq: int) -> None:
+    def register(
+        self, envelope: Envelope, digest: bytes, seq: int, planted: str | None = None
+    ) -> None:
         """Note a submitted envelope: its digest and seq, its kind, its consent, its H2
-        parties."""
+        parties, and the teaching error it was sent under."""
+        if planted is not None:
+            self.planted[envelope.id] = planted
         self.digests[envelope.id] = digest
         self.submitted[envelope.id] = seq
         self.envelopes[envelope.id] = envelope
@@ -77,6 +83,7 @@ class ScheduledSend:
     origin: Origin
     envelope: Envelope
     due_us: int
+    planted: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
