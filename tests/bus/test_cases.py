@@ -148,6 +148,8 @@ def test_silk_thread_has_a_file_for_each_of_its_three_cases() -> None:
     assert refs == ["KZ-AT-2026-0141", "KZ-SH-2026-0077", "KZ-AT-2026-0152"]
     assert {person.case for person in scenario.persons} == set(refs)
     for case in scenario.cases:
-        assert case.suspects and case.instruments and case.evidence, case.ref
+        assert case.suspects, case.ref
+        assert case.instruments, case.ref
+        assert case.evidence, case.ref
         for item in case.evidence:
             assert scenario.agencies[item.seized_by].kind == "police"
