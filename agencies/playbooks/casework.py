@@ -9,6 +9,7 @@ from typing import cast
 
 from protocols import Envelope, Person
 from protocols.fields import Language
+from protocols.htcds import MethodOfControl
 from protocols.identification import Alert, ConsentElements, ConsentRecord, ConsentScope
 from protocols.vocab import PersonRole
 from trafsim_bus.scenario.model import Scenario
@@ -55,8 +56,11 @@ SHOWN = 4
 
 def persons_for(scenario: Scenario, case_ref: str, alert: Alert | None) -> list[Person]:
     """The scenario's persons of a case, as screening finds them (the first `SHOWN`);
-    none when the scenario lists none for it."""
+    none when the scenario lists none for it. How they were controlled is what the case's
+    file says (nothing when it has no file)."""
     exploitation = list(alert.suspected_exploitation) if alert else []
+    found = scenario.case_file([case_ref])
+    control = cast(list[MethodOfControl], list(found.control) if found else [])
     persons = []
     for person in scenario.persons_of(case_ref)[:SHOWN]:
         languages = cast(list[Language], list(person.languages))
@@ -73,7 +77,7 @@ def persons_for(scenario: Scenario, case_ref: str, alert: Alert | None) -> list[
                 secondary_language=languages[1] if len(languages) > 1 else None,
                 trafficking_status="PossibleVictimOfTrafficking",
                 type_of_exploitation=exploitation,
-                methods_of_control=["WithholdsDocuments", "DebtBondage"],
+                methods_of_control=list(control),
             )
         )
     return persons

@@ -3,12 +3,13 @@ consulates, the labour migration agency and interpretation services."""
 
 from __future__ import annotations
 
+from typing import cast
 from uuid import UUID
 
 import msgspec
 
 from agencies.playbooks.base import Draft, Playbook
-from agencies.playbooks.casework import consent_for
+from agencies.playbooks.casework import consent_for, shares_language
 from protocols import Delivery, Envelope, Person
 from protocols.assistance import (
     CaseUpdate,
@@ -23,11 +24,15 @@ from protocols.identification import Alert
 from protocols.interpretation import TranslationDelivery, TranslationRequest
 from protocols.police import InfoRequest, InfoResponse
 from protocols.receipts import Nack
+from protocols.vocab import PersonRole
 from trafsim_bus.core.participants import Wake
 from trafsim_bus.scenario.model import Agency, Scenario
 from trafsim_bus.timebase import DAY
 
 Reaction = list[Draft | Wake]
+
+EXPLOITERS = "the exploiters and their associates"
+"""Who threatens a child when the case's file names nobody."""
 
 
 class Shelter(Playbook):
@@ -135,7 +140,7 @@ class Shelter(Playbook):
                         request="They are safe in our shelter; please prepare reception and reintegration at home, and a risk assessment before any return.",
                     ),
                     reply_to=envelope,
-                    language="rus",
+                    language=self.common_language(focal),
                     legal_basis="trm_mou",
                     delay_us=self.work_time(key, 5) + 3 * DAY,
                 )
@@ -227,43 +232,49 @@ class SocialServices(Playbook):
         return []
 
     def arrange_return(self, envelope: Envelope, body: CaseUpdate, now_us: int) -> Reaction:
+        """A voluntary return of the update's person: a TRM referral to an IO (by a wrong
+        route, to the consulate of the person's nationality) and a travel document asked of
+        that consulate. Nothing for nobody named, or for someone the scenario does not know
+        or who is at home here."""
         key = str(envelope.id)
-        iom = self.first(kind="international_org")
-        consulate = self.first(kind="consulate", country="TM")
+        found = self.scenario.person(body.person_id) if body.person_id else None
+        if found is None or found.nationality == self.me.country:
+            return []
+        origin = found.nationality
+        organisation = self.first(kind="international_org")
+        consulate = self.first(kind="consulate", country=origin)
         drafts: Reaction = []
-        persons_source = body.person_id or "tm-victim"
         wrong = self.wrong_route(key)
-        target = consulate if wrong and consulate else iom
+        target = consulate if wrong and consulate else organisation
+        person = Person(
+            person_id=found.id,
+            role=cast(PersonRole, found.role),
+            consent_ref=None if found.minor else f"con-{found.id}",
+            is_minor=found.minor,
+        )
+        they, their = ("she", "her") if found.sex == "female" else ("he", "his")
         if target is not None:
-            person = Person(
-                person_id=persons_source, role="victim", consent_ref=f"con-{persons_source}"
-            )
-            drafts.append(
-                Draft(
-                    [self.agency, *([iom] if iom else [])],
-                    consent_for(person, self.at(now_us), self.agency, consulate=True),
-                    reply_to=envelope,
-                    delay_us=0,
+            if not found.minor:
+                drafts.append(
+                    Draft(
+                        [self.agency, *([organisation] if organisation else [])],
+                        consent_for(person, self.at(now_us), self.agency, consulate=True),
+                        reply_to=envelope,
+                        delay_us=0,
+                    )
                 )
-            )
             drafts.append(
                 Draft(
                     [target],
                     TrmReferral(
-                        origin_country="TM",
+                        origin_country=origin,
                         destination_country=self.me.country,
                         purpose=["return", "risk_assessment_origin"],
-                        persons=[
-                            Person(
-                                person_id=persons_source,
-                                role="victim",
-                                consent_ref=f"con-{persons_source}",
-                            )
-                        ],
-                        request="Voluntary return: she wants to go home; please assess the risk at origin and arrange reception.",
+                        persons=[person],
+                        request=f"Voluntary return: {they} wants to go home; please assess the risk at origin and arrange reception.",
                     ),
                     reply_to=envelope,
-                    language="rus",
+                    language=self.common_language(target),
                     legal_basis="trm_mou",
                 )
             )
@@ -272,24 +283,27 @@ class SocialServices(Playbook):
                 Draft(
                     [consulate],
                     InfoRequest(
-                        questions=["Please confirm her identity and issue a travel document."]
+                        questions=[f"Please confirm {their} identity and issue a travel document."]
                     ),
                     reply_to=envelope,
-                    language="rus",
-                    legal_basis="consular",
+                    language=self.common_language(consulate),
                 )
             )
         return drafts
 
     def fix(self, refused: Envelope, nack: Nack, recipient: str, now_us: int) -> list[Draft]:
-        iom = self.first(kind="international_org")
-        if isinstance(refused.body, TrmReferral) and iom is not None and recipient != iom:
+        organisation = self.first(kind="international_org")
+        if (
+            isinstance(refused.body, TrmReferral)
+            and organisation is not None
+            and recipient != organisation
+        ):
             return [
                 Draft(
-                    [iom],
+                    [organisation],
                     refused.body,
                     case_refs=list(refused.case_refs),
-                    language="rus",
+                    language=self.common_language(organisation),
                     legal_basis="trm_mou",
                 )
             ]
@@ -303,6 +317,8 @@ class ChildProtection(Playbook):
         body = envelope.body
         if isinstance(body, Referral):
             person = body.persons[0]
+            found = self.case_file(envelope)
+            sources = list(found.threats) if found and found.threats else [EXPLOITERS]
             return [
                 Draft(
                     [envelope.sender],
@@ -319,10 +335,8 @@ class ChildProtection(Playbook):
                         person_id=person.person_id,
                         risk_level="high",
                         context="destination",
-                        threats=[
-                            Threat(source="the exploiters' relative in Osh", type="retaliation")
-                        ],
-                        safety_plan="No contact with the family until the assessment in Osh is done.",
+                        threats=[Threat(source=source, type="retaliation") for source in sources],
+                        safety_plan="No contact with the family until its assessment in the country of origin is done.",
                     ),
                     reply_to=envelope,
                 ),
@@ -333,10 +347,10 @@ class ChildProtection(Playbook):
                     [envelope.sender],
                     CaseUpdate(
                         status="FollowUp",
-                        comment="A best-interests assessment comes before any return; we share the minimum: her wish to see her mother and her medical needs.",
+                        comment="A best-interests assessment comes before any return; we share the minimum: the child's own wishes and medical needs.",
                     ),
                     reply_to=envelope,
-                    language="rus",
+                    language=self.common_language(envelope.sender),
                 )
             ]
         return []
@@ -367,7 +381,7 @@ class NationalCoordinator(Playbook):
                     body,
                     reply_to=envelope,
                     derived_from=[envelope.id],
-                    language=self.me.languages[0],
+                    language=self.common_language(ngo),
                 )
             )
         return drafts
@@ -388,7 +402,7 @@ class InternationalOrganisation(Playbook):
                         person_id=person.person_id,
                         risk_level="medium",
                         context="origin_return",
-                        safety_plan="Reception by a partner NGO; no contact with the recruiter's family.",
+                        safety_plan="Reception by a partner NGO; no contact with the recruiters or their families.",
                     ),
                     reply_to=envelope,
                 ),
@@ -397,7 +411,7 @@ class InternationalOrganisation(Playbook):
                     ReturnArrangement(
                         persons=body.persons,
                         travel_document_status="requested",
-                        escort="IOM operations assistant",
+                        escort="an operations assistant of the mission",
                         reception_plan="Met at the airport; shelter for two weeks; reintegration grant.",
                     ),
                     reply_to=envelope,
@@ -409,7 +423,7 @@ class InternationalOrganisation(Playbook):
                 *self.accept_and_report(
                     envelope,
                     "Asylum screening interviews booked.",
-                    "Screening done with a Dari interpreter; protection needs noted.",
+                    self.screening_note(body.persons),
                 )
             ]
         if isinstance(body, InfoRequest):
@@ -423,6 +437,23 @@ class InternationalOrganisation(Playbook):
                 )
             ]
         return []
+
+    def screening_note(self, persons: list[Person]) -> str:
+        """The screening's report: which interpreters it took, for the persons who do not
+        speak the language this organisation works in (their best language, as their data
+        or else the scenario says)."""
+        languages: list[str] = []
+        for person in persons:
+            if shares_language(person, [self.language]):
+                continue
+            known = self.scenario.person(person.person_id)
+            best = person.primary_language or (known.languages[0] if known else None)
+            if best is not None and best not in languages:
+                languages.append(best)
+        if not languages:
+            return "Screening done in a language they speak; protection needs noted."
+        interpreters = "an interpreter" if len(languages) == 1 else "interpreters"
+        return f"Screening done with {interpreters} for {' and '.join(languages)}; protection needs noted."
 
 
 class Consulate(Playbook):
@@ -442,7 +473,7 @@ class Consulate(Playbook):
                     reply_to=envelope,
                     handling=["H0"],
                     evaluation=("A", 1),
-                    legal_basis="consular",
+                    legal_basis=envelope.legal_basis,
                 )
             ]
         if isinstance(body, ReturnArrangement):
@@ -456,7 +487,7 @@ class Consulate(Playbook):
                         reception_plan=body.reception_plan,
                     ),
                     reply_to=envelope,
-                    legal_basis="consular",
+                    legal_basis=envelope.legal_basis,
                 )
             ]
         return []
