@@ -287,6 +287,7 @@ class SocialServices(Playbook):
                     ),
                     reply_to=envelope,
                     language=self.common_language(consulate),
+                    legal_basis="consular",
                 )
             )
         return drafts
