@@ -185,6 +185,15 @@ class Playbook:
         found = refs if refs is not None else (list(envelope.case_refs) if envelope else [])
         return self.scenario.case_file(found)
 
+    def reaches(self, recipient: str, kind: str) -> bool:
+        """Whether a channel of the scenario carries `kind` from this agency to `recipient`
+        (what the contact directory tells a trainee; disruptions aside)."""
+        agency = self.scenario.agency(recipient)
+        return agency is not None and any(
+            kind in channel.types and channel.connects(self.me, agency)
+            for channel in self.scenario.channels
+        )
+
     def common_language(self, recipient: str) -> Language:
         """What to write to `recipient` in: the first of this agency's working languages
         the recipient works in too, else this agency's first."""

@@ -124,9 +124,7 @@ class Shelter(Playbook):
                     if country != self.me.country:
                         by_origin.setdefault(country, []).append(person)
         for country, people in by_origin.items():
-            focal = self.first(kind="national_coordinator", country=country) or self.first(
-                kind="ngo_shelter", country=country
-            )
+            focal = self.trm_partner(country)
             if focal is None:
                 continue
             drafts.append(
@@ -167,6 +165,23 @@ class Shelter(Playbook):
             ),
             *drafts,
         ]
+
+    def trm_partner(self, country: str) -> str | None:
+        """Who takes a TRM referral for `country`: its national focal point or shelter
+        where a channel of the scenario reaches them, else an international organisation
+        that does (for states outside the TRM working group)."""
+        for kind in ("national_coordinator", "ngo_shelter"):
+            for partner in self.agencies(kind=kind, country=country):
+                if self.reaches(partner, "trm_referral"):
+                    return partner
+        return next(
+            (
+                partner
+                for partner in self.agencies(kind="international_org")
+                if self.reaches(partner, "trm_referral")
+            ),
+            None,
+        )
 
     def fix(self, refused: Envelope, nack: Nack, recipient: str, now_us: int) -> list[Draft]:
         body = refused.body
