@@ -164,6 +164,13 @@ to = ["*"]
 types = ["alert"]
 latency = [{ family = "fixed", median = "5min" }]
 
+[[channel]]
+id = "trm"
+from = ["ge-shelter"]
+to = ["md-nc", "io-mission"]
+types = ["trm_referral"]
+latency = [{ family = "fixed", median = "1d" }]
+
 [[translation_pool]]
 id = "ge-pus"
 serves = ["GE"]
@@ -429,7 +436,8 @@ def test_a_wrong_route_keeps_the_reporter_and_consent_missing_mends_it() -> None
 def test_the_shelter_takes_whom_its_beds_allow_and_refers_them_home_through_the_trm() -> None:
     """Beds by gender: of two men one is taken (waitlisted, social services suggested); the
     foreigners taken are referred to their country's national coordinator, in a language
-    it works in, days later; a country without a coordinator gets its NGO."""
+    it works in, days later; a country whose partners no TRM channel reaches goes through
+    the international organisation that one does."""
     shelter = playing(harbour(), "ge-shelter")
     persons = (
         person("h-md-01", gender="Masculine", citizenship=["MD"]),
@@ -450,7 +458,7 @@ def test_the_shelter_takes_whom_its_beds_allow_and_refers_them_home_through_the_
     assert response.note == "3 of 4 can be taken now."
     for send, focal, origin, ids in (
         (to_md, "md-nc", "MD", ["h-md-01"]),
-        (to_az, "az-ngo", "AZ", ["h-az-01"]),
+        (to_az, "io-mission", "AZ", ["h-az-01"]),
     ):
         body = send.envelope.body
         assert isinstance(body, TrmReferral)
@@ -459,6 +467,19 @@ def test_the_shelter_takes_whom_its_beds_allow_and_refers_them_home_through_the_
         assert [p.person_id for p in body.persons] == ids
         assert (send.envelope.language, send.envelope.legal_basis) == ("eng", "trm_mou")
         assert send.after_us >= 3 * DAY
+
+
+def test_a_trm_referral_goes_to_a_shelter_where_no_coordinator_is_reached() -> None:
+    """Where a channel reaches a country's shelter and it has no coordinator, the shelter
+    takes the TRM referral, not the international organisation."""
+    text = HARBOUR.replace('to = ["md-nc", "io-mission"]', 'to = ["md-nc", "az-ngo", "io-mission"]')
+    assert text != HARBOUR
+    shelter = playing(parse_scenario(text, "harbour.toml"), "ge-shelter")
+    woman = person("h-az-01", gender="Feminine", citizenship=["AZ"])
+    _, to_az = deliver(
+        shelter, given(shelter, "ge-police", referral("ge-shelter", woman), case_refs=[CASE])
+    )
+    assert to_az.envelope.recipients == ["az-ngo"]
 
 
 def test_the_shelter_declines_by_its_decline_share_and_suggests_social_services() -> None:
