@@ -254,7 +254,10 @@ class Playbook:
         )
         if refused.evaluation is not None:
             base.evaluation = (refused.evaluation.source, refused.evaluation.information)
-        if nack.redirect_to is not None and nack.reason == "wrong_jurisdiction":
+        if nack.redirect_to is not None and nack.reason in (
+            "wrong_jurisdiction",
+            "unknown_recipient",
+        ):
             base.recipients = [nack.redirect_to]
             return [base]
         if nack.reason == "no_channel" and refused.channel is not None:

@@ -75,9 +75,11 @@ class Shelter(Playbook):
         police = self.first(kind="police", country=self.me.country)
         if police is None:
             return []
-        keep_reporter = self.wrong_route(key)
+        keep_reporter = self.wrong_route(key) and body.reporter is not None
         forwarded = msgspec.structs.replace(body, reporter=body.reporter if keep_reporter else None)
-        recipients = [police]
+        # A stale contact directory: the police's old address, refused unknown_recipient.
+        stale = self.wrong_route(key, 7) and bool(self.old_addresses(police))
+        recipients = [self.old_addresses(police)[0] if stale else police]
         inspector = self.first(kind="labour_inspection", country=self.me.country)
         if inspector is not None and "ForcedLabour" in body.suspected_exploitation:
             recipients.append(inspector)
@@ -90,8 +92,14 @@ class Shelter(Playbook):
                 priority="emergency" if urgent else "urgent",
                 handling=["H2"],
                 legal_basis="nrm_sop",
+                planted="wrong_route_share" if keep_reporter or stale else None,
             )
         ]
+
+    def old_addresses(self, agency: str) -> tuple[str, ...]:
+        """The old addresses of `agency` that a stale contact directory still lists."""
+        found = self.scenario.agency(agency)
+        return found.retired_ids if found else ()
 
     def take(self, envelope: Envelope, body: Referral) -> Reaction:
         key = str(envelope.id)
@@ -291,6 +299,7 @@ class SocialServices(Playbook):
                     reply_to=envelope,
                     language=self.common_language(target),
                     legal_basis="trm_mou",
+                    planted="wrong_route_share" if target == consulate and wrong else None,
                 )
             )
         if consulate is not None:

@@ -74,6 +74,15 @@ def admit(scenario: Scenario, recipient_id: str, kind: str) -> Agency | Refusal:
     """The recipient, if known and competent for `kind`."""
     recipient = scenario.agency(recipient_id)
     if recipient is None:
+        current = scenario.retired(recipient_id)
+        if current is not None:
+            return Refusal(
+                "admission",
+                "unknown_recipient",
+                f"{recipient_id!r} is an old address of {current.id}",
+                redirect_to=current.id,
+                hint=f"send it to {current.id}",
+            )
         return Refusal(
             "admission", "unknown_recipient", f"no agency {recipient_id!r} in this exercise"
         )

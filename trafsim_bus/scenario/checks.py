@@ -79,6 +79,7 @@ class Checks:
         self.countries: dict[str, Country] = {}
         self.agencies: dict[str, Agency] = {}
         self.kinds: list[str] = []
+        self.retired: set[str] = set()
         self.channels: dict[str, Channel] = {}
         self.pools: dict[str, TranslationPool] = {}
         self.role_players: dict[str, RolePlayer] = {}

@@ -324,6 +324,15 @@ class Resolver(Checks):
                 f"playbooks.{agency.kind}",
             )
             hours = self.agency_hours(path, agency)
+            for j, retired in enumerate(agency.retired_ids):
+                if not ID_RE.match(retired):
+                    raise self.fail(
+                        f"{path}.retired_ids[{j}]",
+                        f'expected a lower-case id like "kz-mvd-astana", got {retired!r}',
+                    )
+                if retired in self.retired or retired in RESERVED_IDS:
+                    raise self.fail(f"{path}.retired_ids[{j}]", f"{retired!r} is already taken")
+                self.retired.add(retired)
             self.agencies[agency.id] = Agency(
                 id=agency.id,
                 name=agency.name,
@@ -334,9 +343,16 @@ class Resolver(Checks):
                 capacity=dict(agency.capacity),
                 params=params,
                 office_hours=hours,
+                retired_ids=tuple(agency.retired_ids),
             )
             if agency.kind not in self.kinds:
                 self.kinds.append(agency.kind)
+        for i, agency in enumerate(self.file.agency):
+            for j, retired in enumerate(agency.retired_ids):
+                if retired in self.agencies:
+                    raise self.fail(
+                        f"agency[{i}].retired_ids[{j}]", f"{retired!r} is an agency's id now"
+                    )
         for kind in self.file.playbooks:
             if kind not in self.kinds:
                 raise self.fail(

@@ -107,6 +107,8 @@ class Agency:
     params: PlaybookParams
     office_hours: OfficeHours | None = None
     """When it works; None: always open (no office hours declared, or `always_open`)."""
+    retired_ids: tuple[str, ...] = ()
+    """Its old addresses, still in last year's contact directory: unknown to the bus."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,6 +497,13 @@ class Scenario:
     def person(self, person_id: str) -> Person | None:
         """The scenario's person with this id, or None."""
         return next((person for person in self.persons if person.id == person_id), None)
+
+    def retired(self, agency_id: str) -> Agency | None:
+        """The agency that `agency_id` was an old address of, or None."""
+        return next(
+            (agency for agency in self.agencies.values() if agency_id in agency.retired_ids),
+            None,
+        )
 
     def agency(self, agency_id: str) -> Agency | None:
         """The agency with this id, `excon` included; None when there is none."""

@@ -93,6 +93,7 @@ class Agency(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     playbook: PlaybookParams | None = None
     office_hours: OfficeHours | None = None
     always_open: bool = False
+    retired_ids: list[str] = []
 
 
 class Selector(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
