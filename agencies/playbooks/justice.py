@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
-from typing import cast
+from typing import Literal, cast
 from uuid import UUID
 
 from agencies.playbooks.base import Draft, Playbook
@@ -16,6 +17,7 @@ from protocols.identification import (
 )
 from protocols.judicial import (
     CompensationClaim,
+    CustodyTransfer,
     DocumentType,
     EvidenceTransfer,
     JitDecision,
@@ -28,19 +30,46 @@ from protocols.judicial import (
 )
 from protocols.police import (
     Diffusion,
-    FinancialInstrument,
     FinIntelRequest,
     FinIntelResponse,
     InfoRequest,
     InfoResponse,
+    InterpolNoticeRequest,
+    IsicSection,
     LabourInspectionReport,
 )
 from protocols.receipts import Ack, Nack
 from trafsim_bus.core.participants import Wake
-from trafsim_bus.scenario.model import Agency, Scenario
+from trafsim_bus.scenario.model import Agency, CaseFile, Scenario
 from trafsim_bus.timebase import DAY
 
 Reaction = list[Draft | Wake]
+
+VAGUE_QUALIFICATION = "trafficking in persons"
+"""What a hasty letter of request cites instead of the articles."""
+
+GENERIC_QUESTIONS = ("When and how were you recruited?", "Who paid for the travel?")
+"""A certified letter's questions when the case file gives none."""
+
+GENERIC_FACTS = (
+    "A case of trafficking in persons under pre-trial investigation; persons to be "
+    "questioned and records to be obtained are in the requested state."
+)
+"""A letter's facts when neither the route nor the case file gives them."""
+
+DONE: dict[str, str] = {
+    "interrogate_witness": "witnesses questioned",
+    "interrogate_accused": "the accused questioned",
+    "search": "premises searched",
+    "seizure": "items seized",
+    "expert_exam": "an expert examination made",
+    "send_exhibits": "exhibits sent",
+    "obtain_records": "records obtained",
+    "serve_documents": "documents served",
+    "locate_person": "the persons named sought",
+    "freeze_assets": "assets frozen",
+}
+"""What an executed MLA action yields, as an execution report says it."""
 
 
 class Prosecutor(Playbook):
@@ -49,7 +78,10 @@ class Prosecutor(Playbook):
     def __init__(self, agency: Agency, scenario: Scenario, exercise_id: UUID, seed: int) -> None:
         super().__init__(agency, scenario, exercise_id, seed)
         self.requests: dict[str, Envelope] = {}
+        self.channels: dict[str, str | None] = {}
+        """Request key → the channel the request came by (the answer goes back by it)."""
         self.cases: set[str] = set()
+        self.transfers = 0
 
     def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
         body = envelope.body
@@ -58,7 +90,7 @@ class Prosecutor(Playbook):
         if isinstance(body, MlaRequest):
             if domestic:
                 return self.forward_mla(envelope, body)
-            return self.execute(envelope, body)
+            return self.execute(envelope, body, delivery)
         if (
             isinstance(body, ProceduralDocument)
             and domestic
@@ -66,6 +98,7 @@ class Prosecutor(Playbook):
         ):
             return self.start_mla(envelope, body)
         if isinstance(body, ProceduralDocument) and body.doc_type == "motion":
+            case = self.case_file(refs=[body.case_number, *envelope.case_refs])
             return [
                 self.document(
                     envelope,
@@ -73,21 +106,11 @@ class Prosecutor(Playbook):
                     "motion",
                     body.case_number,
                     "Answer to the motion to exclude",
-                    "The seizure protocol, the seal, the attesting witnesses and the hash at seizure are attached.",
+                    seizure_record(case),
                 )
             ]
         if isinstance(body, EvidenceTransfer):
-            return [
-                Draft(
-                    [envelope.sender],
-                    Ack(
-                        ack_of=envelope.id,
-                        status="accepted",
-                        note="Item received under seal; hash verified.",
-                    ),
-                    reply_to=envelope,
-                )
-            ]
+            return [self.receive_evidence(envelope, body)]
         if isinstance(body, JitProposal):
             approve = self.draw(str(envelope.id), 3) >= self.params.decline_share
             return [
@@ -120,37 +143,62 @@ class Prosecutor(Playbook):
                 )
             ]
         if isinstance(body, CompensationClaim):
-            fiu = self.first(kind="fiu", country=self.me.country)
-            drafts: Reaction = [
+            return self.join_claim(envelope, body)
+        return []
+
+    def join_claim(self, envelope: Envelope, body: CompensationClaim) -> Reaction:
+        """Join a civil claim to the case; to secure it, ask the FIU to freeze the case
+        file's instruments (none named: nothing to freeze)."""
+        drafts: Reaction = [
+            Draft(
+                [envelope.sender],
+                Ack(
+                    ack_of=envelope.id,
+                    status="accepted",
+                    note="Civil claim joined to the criminal case.",
+                ),
+                reply_to=envelope,
+            )
+        ]
+        refs = [body.case_number] if body.case_number else []
+        case = self.case_file(refs=[*refs, *envelope.case_refs])
+        fiu = self.first(kind="fiu", country=self.me.country)
+        if fiu is not None and body.freeze_requested and case is not None and case.instruments:
+            drafts.append(
                 Draft(
-                    [envelope.sender],
-                    Ack(
-                        ack_of=envelope.id,
-                        status="accepted",
-                        note="Civil claim joined to the criminal case.",
+                    [fiu],
+                    FinIntelRequest(
+                        instruments=list(case.instruments),
+                        freeze_requested=True,
+                        grounds=f"Secure the victims' compensation in case {case.ref}: "
+                        "freeze the instruments named.",
                     ),
                     reply_to=envelope,
+                    handling=["H0"],
                 )
-            ]
-            if fiu is not None and body.freeze_requested:
-                drafts.append(
-                    Draft(
-                        [fiu],
-                        FinIntelRequest(
-                            instruments=[
-                                FinancialInstrument(
-                                    kind="bank_card", identifier="4400-XXXX-7781", country="KG"
-                                )
-                            ],
-                            freeze_requested=True,
-                            grounds="Secure the victims' compensation: freeze the cards.",
-                        ),
-                        reply_to=envelope,
-                        handling=["H0"],
-                    )
-                )
-            return drafts
-        return []
+            )
+        return drafts
+
+    def receive_evidence(self, envelope: Envelope, body: EvidenceTransfer) -> Draft:
+        """Check the chain of custody before taking the item as evidence: a whole chain is
+        accepted; a gap is receipted and named, and the sender is asked to account for it.
+
+        The item is not refused: it is in this office's hands now, and returning it would
+        add a link; a gap goes to the court, which weighs it (domain §3.4). A refusal
+        would only invite a chain rewritten after the fact."""
+        gaps = custody_gaps(body, envelope.sender, self.agency)
+        if gaps:
+            status: Literal["received", "accepted"] = "received"
+            note = "Custody gap: " + "; ".join(gaps) + ". Account for the gap."
+        else:
+            status = "accepted"
+            checked = "hash verified" if body.sha256 else "seal checked"
+            note = f"Chain of custody whole; {checked}."
+        return Draft(
+            [envelope.sender],
+            Ack(ack_of=envelope.id, status=status, note=note[:500]),
+            reply_to=envelope,
+        )
 
     def document(
         self,
@@ -204,32 +252,41 @@ class Prosecutor(Playbook):
     def mla_draft(
         self, envelope: Envelope, requested: str, case_number: str, *, certified: bool
     ) -> Draft:
-        """A letter of request for `case_number`: its facts, suspects and actions from the
-        scenario's `mla` route where it gives them; a hasty draft lacks the certified
-        translation, the articles and the questions."""
+        """A letter of request for `case_number`: facts, suspects and actions from the
+        scenario's `mla` route where it gives them, else from the case file; a certified
+        letter cites the case's articles and questions, in the requested authority's
+        language; a hasty draft lacks the certified translation, the articles and the
+        questions."""
         language = self.scenario.agencies[requested].languages[0]
         route = self.params.mla_route(case_number)
+        case = self.case_file(refs=[case_number])
         actions: list[MlaAction] = (
             [cast(MlaAction, action) for action in route.actions]
             if route is not None and route.actions
             else ["interrogate_witness", "obtain_records"]
         )
+        if route is not None and route.facts:
+            facts = route.facts
+        else:
+            facts = case.summary if case is not None else GENERIC_FACTS
+        if route is not None and route.suspects:
+            suspects = [Subject(kind="person", value=name) for name in route.suspects]
+        else:
+            suspects = [s for s in (case.suspects if case else ()) if s.kind == "person"]
+        qualification = list(case.qualification) if case is not None else []
+        questions = list(case.questions) if case is not None else []
         mla = MlaRequest(
             requesting_authority=self.agency,
             requested_authority=requested,
             treaty="minsk_1993",
             case_number=case_number,
-            facts_summary=route.facts
-            if route is not None and route.facts
-            else "Nationals of the requested state were recruited for work by an agent there; documents withheld, wages unpaid.",
-            legal_qualification=["KZ CC 128(3)"] if certified else ["trafficking"],
+            facts_summary=facts,
+            legal_qualification=qualification
+            if certified and qualification
+            else [VAGUE_QUALIFICATION],
             actions_requested=actions,
-            questions=["When and how were you recruited?", "Who paid for the travel?"]
-            if certified
-            else [],
-            suspects=[Subject(kind="person", value=name) for name in route.suspects]
-            if route is not None
-            else [],
+            questions=(questions or list(GENERIC_QUESTIONS)) if certified else [],
+            suspects=suspects,
             procedural_rights_notice=certified,
             translation=TranslationNote(language=cast(Language, language), certified=certified),
         )
@@ -251,7 +308,7 @@ class Prosecutor(Playbook):
             self.mla_draft(envelope, body.requested_authority, body.case_number, certified=True)
         ]
 
-    def execute(self, envelope: Envelope, body: MlaRequest) -> Reaction:
+    def execute(self, envelope: Envelope, body: MlaRequest, delivery: Delivery) -> Reaction:
         key = str(envelope.id)
         complete = (
             body.translation is not None and body.translation.certified and bool(body.questions)
@@ -271,6 +328,7 @@ class Prosecutor(Playbook):
                 )
             ]
         self.requests[key] = envelope
+        self.channels[key] = delivery.channel
         execution = (
             self.params.execution.sample(self.draw(key, 5)) if self.params.execution else 30 * DAY
         )
@@ -287,11 +345,16 @@ class Prosecutor(Playbook):
         ]
 
     def wake(self, token: str, now_us: int) -> list[Draft]:
+        """An executed request: the report, and the evidence gathered handed to the
+        requesting authority under a chain of custody, over the channel the request came by."""
         kind, _, key = token.partition(":")
         request = self.requests.pop(key, None) if kind == "execute" else None
         if request is None or not isinstance(request.body, MlaRequest):
             return []
         body = request.body
+        done = "; ".join(DONE[action] for action in body.actions_requested)
+        self.transfers += 1
+        item = item_id(f"{body.case_number}-{self.agency}-mla-{self.transfers}")
         return [
             Draft(
                 [request.sender],
@@ -299,14 +362,76 @@ class Prosecutor(Playbook):
                     case_number=body.case_number,
                     executed_actions=list(body.actions_requested),
                     partial=False,
-                    summary="Witnesses questioned; the recruiter's licence records obtained. Protocols attached.",
+                    evidence_items=[item],
+                    summary=f"Executed under the law of the requested state: {done}. "
+                    "Protocols attached; the evidence follows under a chain of custody.",
                 ),
                 reply_to=request,
                 legal_basis="minsk_1993",
                 evidentiary_status="evidence",
                 delay_us=0,
-            )
+            ),
+            Draft(
+                [request.sender],
+                self.evidence_gathered(request, body, item, key, now_us),
+                reply_to=request,
+                channel=self.channels.pop(key, None),
+                legal_basis="minsk_1993",
+                evidentiary_status="evidence",
+                delay_us=0,
+            ),
         ]
+
+    def evidence_gathered(
+        self, request: Envelope, body: MlaRequest, item: str, key: str, now_us: int
+    ) -> EvidenceTransfer:
+        """The protocols of an executed request, held by this office since now and handed to
+        the requesting authority. A planted error (`custody_gap_share`): the chain leaves
+        out the police unit that did the work, or, with none, dates the hand-off before
+        the seizure."""
+        now = self.at(now_us)
+        handed = CustodyTransfer(
+            from_agency=self.agency,
+            to_agency=request.sender,
+            at=now,
+            purpose="transmission to the requesting authority",
+            released_by=f"prosecutor, {self.agency}",
+            signature=f"registry, {request.sender}",
+        )
+        custody = [handed]
+        if self.draw(key, 6) < self.params.custody_gap_share:
+            police = self.first(kind="police", country=self.me.country)
+            if police is not None:
+                tasked = CustodyTransfer(
+                    from_agency=self.agency,
+                    to_agency=police,
+                    at=now,
+                    purpose="execution of the letter of request",
+                    released_by=f"prosecutor, {self.agency}",
+                    signature=f"investigator, {police}",
+                )
+                custody = [tasked, handed]
+            else:
+                custody = [
+                    CustodyTransfer(
+                        from_agency=handed.from_agency,
+                        to_agency=handed.to_agency,
+                        at=now - timedelta(days=1),
+                        purpose=handed.purpose,
+                        released_by=handed.released_by,
+                        signature=handed.signature,
+                    )
+                ]
+        country = self.scenario.countries.get(self.me.country)
+        return EvidenceTransfer(
+            evidence_item_id=item,
+            description=f"Protocols of the letter of request in case {body.case_number}: "
+            + "; ".join(DONE[action] for action in body.actions_requested),
+            seized_by=self.agency,
+            seized_at=now,
+            seized_where=country.name if country is not None else self.me.name,
+            custody=custody,
+        )
 
     def fix(self, refused: Envelope, nack: Nack, recipient: str, now_us: int) -> list[Draft]:
         body = refused.body
@@ -315,8 +440,71 @@ class Prosecutor(Playbook):
         return []
 
 
+def custody_gaps(transfer: EvidenceTransfer, sender: str, recipient: str) -> list[str]:
+    """Where a chain of custody skips a holder or a time: each link must start with the
+    previous holder (the seizing agency first), no earlier than the step before, and the
+    chain must end with the sender or the recipient."""
+    gaps = []
+    holder = transfer.seized_by
+    since = transfer.seized_at
+    for number, link in enumerate(transfer.custody, start=1):
+        if link.from_agency != holder:
+            gaps.append(f"link {number} is from {link.from_agency}, but {holder} held it")
+        if link.at < since:
+            gaps.append(f"link {number} is dated before the step it follows")
+        holder, since = link.to_agency, link.at
+    if holder not in (sender, recipient):
+        gaps.append(f"the chain ends with {holder}, not {sender}")
+    return gaps
+
+
+def seizure_record(case: CaseFile | None) -> str:
+    """What the case file's seizures show of their custody: seals, witnesses, digests."""
+    items = []
+    for item in case.evidence if case is not None else ():
+        shown = [f"item {item.id}: seized at {item.seized_where}"]
+        if item.seal_no:
+            shown.append(f"seal {item.seal_no}")
+        if item.witnesses:
+            shown.append(f"{len(item.witnesses)} attesting witnesses")
+        if item.sha256:
+            shown.append("SHA-256 at seizure" + (", write-blocked" if item.write_blocked else ""))
+        items.append(", ".join(shown))
+    if not items:
+        return "The seizure protocol is attached."
+    return "The seizure protocols are attached: " + "; ".join(items) + "."
+
+
+def item_id(text: str) -> str:
+    """An evidence item id (lowercase words joined by hyphens, at most 64 characters)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:64].strip("-")
+
+
+DiffusionPurpose = Literal["locate", "arrest", "information", "warning"]
+
+NOTICE_PURPOSE: dict[str, DiffusionPurpose] = {
+    "red": "arrest",
+    "blue": "locate",
+    "yellow": "locate",
+    "green": "warning",
+    "orange": "warning",
+}
+"""What a diffusion asks of the members, by the colour of the notice requested."""
+
+
+def legal_review(request: InterpolNoticeRequest) -> str | None:
+    """What a notice request lacks for publication (None: it passes), field first."""
+    if request.colour == "red" and not request.legal_basis_doc:
+        return "legal_basis_doc: a red notice needs an arrest warrant or court decision"
+    if request.colour == "red" and (request.subject is None or request.subject.kind != "person"):
+        return "subject: a red notice is about a wanted person"
+    return None
+
+
 class NationalCentralBureau(Playbook):
-    """INTERPOL NCB: passes police requests abroad and answers back."""
+    """INTERPOL NCB: passes police requests abroad, reviews notice requests and diffuses
+    them, and answers back."""
 
     def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
         body = envelope.body
@@ -324,38 +512,13 @@ class NationalCentralBureau(Playbook):
         if sender is None:
             return []
         if isinstance(body, InfoRequest) and sender.country == self.me.country:
-            foreign = [
-                a for a in self.agencies(kind="police") if self.country_of(a) != self.me.country
-            ]
-            target = (
-                foreign[int(self.draw(str(envelope.id), 3) * len(foreign))] if foreign else None
-            )
-            if target is None:
-                return []
-            return [
-                Draft(
-                    [target],
-                    body,
-                    reply_to=envelope,
-                    derived_from=[envelope.id],
-                    language="rus",
-                    legal_basis="interpol_rpd",
-                    handling=["H0"],
-                ),
-                Draft(
-                    [target],
-                    Diffusion(
-                        purpose="information",
-                        subject=body.subjects[0]
-                        if body.subjects
-                        else Subject(kind="person", value="the recruiter"),
-                        text="Request for information on a suspected recruiter.",
-                    ),
-                    case_refs=list(envelope.case_refs),
-                    language="eng",
-                    legal_basis="interpol_rpd",
-                ),
-            ]
+            return self.ask_abroad(envelope, body)
+        if (
+            isinstance(body, InterpolNoticeRequest)
+            and sender.country == self.me.country
+            and sender.kind == "police"
+        ):
+            return self.notice(envelope, body)
         if isinstance(body, InfoResponse) and sender.country != self.me.country:
             police = self.first(kind="police", country=self.me.country)
             if police is None:
@@ -374,9 +537,103 @@ class NationalCentralBureau(Playbook):
             ]
         return []
 
+    def ask_abroad(self, envelope: Envelope, body: InfoRequest) -> Reaction:
+        """Pass a domestic request to a foreign police force (by draw), with a diffusion
+        on its subject: the request's first, else the case file's first suspect."""
+        foreign = [a for a in self.agencies(kind="police") if self.country_of(a) != self.me.country]
+        target = foreign[int(self.draw(str(envelope.id), 3) * len(foreign))] if foreign else None
+        if target is None:
+            return []
+        language = self.common_language(target)
+        drafts: Reaction = [
+            Draft(
+                [target],
+                body,
+                reply_to=envelope,
+                derived_from=[envelope.id],
+                language=language,
+                legal_basis="interpol_rpd",
+                handling=["H0"],
+            )
+        ]
+        case = self.case_file(envelope)
+        subjects = [*body.subjects, *(case.suspects if case is not None else ())]
+        if subjects:
+            drafts.append(
+                Draft(
+                    [target],
+                    Diffusion(
+                        purpose="information",
+                        subject=subjects[0],
+                        text="Request for information: " + " ".join(body.questions),
+                    ),
+                    case_refs=list(envelope.case_refs),
+                    language=language,
+                    legal_basis="interpol_rpd",
+                )
+            )
+        return drafts
+
+    def notice(self, envelope: Envelope, body: InterpolNoticeRequest) -> Reaction:
+        """Review a notice request; refused, say which field it lacks; passed, accept it
+        and diffuse it at once to the police of the countries it names (none named: every
+        foreign police force)."""
+        missing = legal_review(body)
+        if missing is not None:
+            return [
+                Draft(
+                    [envelope.sender],
+                    Nack(ack_of=envelope.id, reason="incomplete", detail=missing),
+                    reply_to=envelope,
+                )
+            ]
+        wanted = set(body.scope) - {self.me.country}
+        targets = [
+            a
+            for a in self.agencies(kind="police")
+            if self.country_of(a) != self.me.country
+            and (not body.scope or self.country_of(a) in wanted)
+        ]
+        countries = len({self.country_of(a) for a in targets})
+        drafts: Reaction = [
+            Draft(
+                [envelope.sender],
+                Ack(
+                    ack_of=envelope.id,
+                    status="accepted",
+                    note=f"Legal review passed: {body.colour} notice requested; "
+                    f"diffusion sent to {countries} countries.",
+                ),
+                reply_to=envelope,
+            )
+        ]
+        for target in targets:
+            drafts.append(
+                Draft(
+                    [target],
+                    Diffusion(
+                        purpose=NOTICE_PURPOSE.get(body.colour, "information"),
+                        subject=body.subject,
+                        persons=[] if body.subject is not None else list(body.persons),
+                        scope=list(body.scope),
+                        text=body.reason,
+                    ),
+                    case_refs=list(envelope.case_refs),
+                    derived_from=[envelope.id],
+                    language=self.common_language(target),
+                    legal_basis="interpol_rpd",
+                )
+            )
+        return drafts
+
 
 class FinancialIntelligenceUnit(Playbook):
     """Traces money at home and asks its foreign counterparts."""
+
+    def __init__(self, agency: Agency, scenario: Scenario, exercise_id: UUID, seed: int) -> None:
+        super().__init__(agency, scenario, exercise_id, seed)
+        self.requesters: dict[UUID, str] = {}
+        """Domestic request id → who asked (a foreign answer to it goes back to them)."""
 
     def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
         body = envelope.body
@@ -384,57 +641,61 @@ class FinancialIntelligenceUnit(Playbook):
         if sender is None:
             return []
         if isinstance(body, FinIntelRequest):
-            drafts: Reaction = [
-                Draft(
-                    [envelope.sender],
-                    FinIntelResponse(
-                        findings=[
-                            "Transfers to the named instruments traced; counterparties listed in the annex."
-                        ],
-                        freeze_status="requested" if body.freeze_requested else "not_requested",
-                    ),
-                    reply_to=envelope,
-                    handling=["H1"],
-                    evidentiary_status="intelligence",
-                )
-            ]
-            if sender.country == self.me.country:
-                abroad = sorted(
-                    {
-                        i.country
-                        for i in body.instruments
-                        if i.country and i.country != self.me.country
-                    }
-                )
-                for country in abroad:
-                    fiu = self.first(kind="fiu", country=country)
-                    if fiu is not None:
-                        drafts.append(
-                            Draft(
-                                [fiu],
-                                FinIntelRequest(
-                                    instruments=[
-                                        i for i in body.instruments if i.country == country
-                                    ],
-                                    freeze_requested=body.freeze_requested,
-                                    grounds=body.grounds,
-                                ),
-                                reply_to=envelope,
-                                handling=["H0"],
-                                language="rus",
-                            )
-                        )
-            return drafts
+            return self.trace(envelope, body, domestic=sender.country == self.me.country)
         if isinstance(body, FinIntelResponse) and sender.country != self.me.country:
-            police = self.first(kind="police", country=self.me.country)
-            if police is None:
+            asked = self.sent.get(envelope.in_reply_to) if envelope.in_reply_to else None
+            origin = asked[0].in_reply_to if asked is not None else None
+            to = self.requesters.get(origin) if origin is not None else None
+            to = to or self.first(kind="police", country=self.me.country)
+            if to is None:
                 return []
             return [
-                Draft(
-                    [police], body, reply_to=envelope, derived_from=[envelope.id], handling=["H1"]
-                )
+                Draft([to], body, reply_to=envelope, derived_from=[envelope.id], handling=["H1"])
             ]
         return []
+
+    def trace(self, envelope: Envelope, body: FinIntelRequest, *, domestic: bool) -> Reaction:
+        """Answer what the request names; a domestic request's foreign instruments go to
+        the FIU of their country, in a language it reads."""
+        named = ", ".join(f"{i.kind} {i.identifier}" for i in body.instruments)
+        drafts: Reaction = [
+            Draft(
+                [envelope.sender],
+                FinIntelResponse(
+                    findings=[
+                        f"Transfers to the instruments named ({named}) traced; "
+                        "counterparties listed in the annex."
+                    ],
+                    freeze_status="requested" if body.freeze_requested else "not_requested",
+                ),
+                reply_to=envelope,
+                handling=["H1"],
+                evidentiary_status="intelligence",
+            )
+        ]
+        if not domestic:
+            return drafts
+        self.requesters[envelope.id] = envelope.sender
+        abroad = sorted(
+            {i.country for i in body.instruments if i.country and i.country != self.me.country}
+        )
+        for country in abroad:
+            fiu = self.first(kind="fiu", country=country)
+            if fiu is not None:
+                drafts.append(
+                    Draft(
+                        [fiu],
+                        FinIntelRequest(
+                            instruments=[i for i in body.instruments if i.country == country],
+                            freeze_requested=body.freeze_requested,
+                            grounds=body.grounds,
+                        ),
+                        reply_to=envelope,
+                        handling=["H0"],
+                        language=self.common_language(fiu),
+                    )
+                )
+        return drafts
 
 
 class Migration(Playbook):
@@ -463,6 +724,38 @@ class Migration(Playbook):
         ]
 
 
+ISIC_WORDS: tuple[tuple[IsicSection, tuple[str, ...]], ...] = (
+    ("A", ("farm", "field", "plantation", "harvest", "cotton", "livestock", "orchard")),
+    ("B", ("mine", "mining", "quarry")),
+    ("C", ("factory", "workshop", "brick", "sewing", "garment", "manufactur")),
+    ("F", ("construction", "building site")),
+    ("G", ("market", "bazaar", "shop", "store", "retail", "wholesale")),
+    ("H", ("warehouse", "transport", "truck", "logistic")),
+    ("I", ("restaurant", "café", "cafe", "hotel", "hostel")),
+    ("S", ("sauna", "massage", "bathhouse", "salon", "laundry")),
+    ("T", ("household", "private home", "domestic work")),
+)
+"""Words that name a site's trade, by the ISIC v4 section of that trade."""
+
+ISIC_UNKNOWN: IsicSection = "S"
+"""The section reported when the site names no trade: `other service activities` (the
+report must give one)."""
+
+
+def isic_section(*texts: str) -> IsicSection:
+    """The ISIC section of the first trade these descriptions of a site name."""
+    text = " ".join(texts).lower()
+    for section, words in ISIC_WORDS:
+        if any(re.search(rf"\b{re.escape(word)}", text) for word in words):
+            return section
+    return ISIC_UNKNOWN
+
+
+def words(value: str) -> str:
+    """An HTCDS value in words: `ForcedLabour` → `forced labour`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", value).lower()
+
+
 class LabourInspection(Playbook):
     """Inspects the site a tip names and reports to the police."""
 
@@ -475,17 +768,19 @@ class LabourInspection(Playbook):
         target = self.first(kind="prosecutor" if wrong else "police", country=self.me.country)
         if target is None:
             return []
+        case = self.case_file(envelope)
+        site = (case.site if case else "") or body.location or "the site named in the alert"
         return [
             Draft(
                 [target],
                 LabourInspectionReport(
-                    site=body.location or "the site named in the alert",
-                    isic_section="F",
+                    site=site,
+                    isic_section=isic_section(site, body.location or ""),
                     inspected_at=self.at(now_us),
                     access_obstructed=True,
                     workers_count=body.est_persons,
-                    foreign_workers=body.est_persons,
-                    findings="Entry refused at the gate; foreign workers seen; containers used as dormitories.",
+                    indicators=list(body.indicators_observed),
+                    findings=inspection_findings(site, body),
                 ),
                 reply_to=envelope,
                 legal_basis="domestic_cpc",
@@ -508,3 +803,22 @@ class LabourInspection(Playbook):
                 legal_basis=refused.legal_basis,
             )
         ]
+
+
+def inspection_findings(site: str, alert: Alert) -> str:
+    """An unannounced inspection refused entry, and what the alert said of the site."""
+    said = [f"Unannounced inspection of {site}: entry refused."]
+    if alert.est_persons:
+        said.append(f"About {alert.est_persons} workers reported there.")
+    if alert.suspected_exploitation:
+        kinds = ", ".join(words(kind) for kind in alert.suspected_exploitation)
+        said.append(f"Suspected: {kinds}.")
+    if alert.minors_suspected:
+        said.append("Minors may be among them.")
+    if alert.indicators_observed:
+        said.append(f"{len(alert.indicators_observed)} indicators reported (listed).")
+    said.append(
+        "The inspectorate cannot enter without the employer's consent or a prosecutor's "
+        "authorisation: a joint visit with the police is proposed."
+    )
+    return " ".join(said)
