@@ -775,7 +775,9 @@ class LabourInspection(Playbook):
                 [target],
                 LabourInspectionReport(
                     site=site,
-                    isic_section=isic_section(site, body.location or ""),
+                    isic_section=cast(IsicSection, case.isic_section)
+                    if case is not None and case.isic_section
+                    else isic_section(site, body.location or ""),
                     inspected_at=self.at(now_us),
                     access_obstructed=True,
                     workers_count=body.est_persons,

@@ -61,6 +61,7 @@ def test_cases_load_with_their_defaults() -> None:
         None,
         ("witness 1",),
     )
+    assert first.isic_section is None
     # Defaults: the title is the reference; no site, questions, threats or evidence.
     assert (second.title, second.qualification, second.evidence) == (
         "KZ-2026-7",
@@ -145,6 +146,7 @@ def test_custody_gap_share_is_a_share() -> None:
 def test_silk_thread_has_a_file_for_each_of_its_three_cases() -> None:
     scenario = load_scenario("silk-thread")
     refs = [case.ref for case in scenario.cases]
+    assert [case.isic_section for case in scenario.cases] == ["F", "S", "G"]
     assert refs == ["KZ-AT-2026-0141", "KZ-SH-2026-0077", "KZ-AT-2026-0152"]
     assert {person.case for person in scenario.persons} == set(refs)
     for case in scenario.cases:

@@ -641,6 +641,7 @@ class Resolver(Checks):
                     qualification=tuple(case.qualification) or (case.offence,),
                     summary=case.summary,
                     site=case.site,
+                    isic_section=case.isic_section,
                     control=tuple(case.control),
                     questions=tuple(case.questions),
                     threats=tuple(case.threats),

@@ -374,6 +374,8 @@ class CaseFile:
     """The facts: the opening decision's summary and a letter of request's facts."""
     site: str
     """Where the persons were found (an inspection's site, a seizure's place)."""
+    isic_section: str | None
+    """The trade of the site (ISIC v4 section), for a labour inspection's report."""
     control: tuple[str, ...]
     """How the persons were controlled (HTCDS methods of control)."""
     questions: tuple[str, ...]

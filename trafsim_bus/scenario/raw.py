@@ -14,7 +14,7 @@ from msgspec import Struct, field
 from protocols.fields import CaseRef, ItemId, Name, Sha256Hex, ShortText, Text
 from protocols.htcds import MethodOfControl
 from protocols.persons import Subject
-from protocols.police import FinancialInstrument
+from protocols.police import FinancialInstrument, IsicSection
 
 
 class _Table(Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -289,6 +289,7 @@ class Case(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
     qualification: list[ShortText] = []
     summary: Text
     site: str = ""
+    isic_section: IsicSection | None = None
     control: list[MethodOfControl] = []
     questions: list[ShortText] = []
     threats: list[ShortText] = []
