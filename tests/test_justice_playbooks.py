@@ -14,13 +14,15 @@ import pytest
 
 from agencies.playbooks.base import Playbook
 from agencies.playbooks.justice import (
-    GENERIC_FACTS,
-    GENERIC_QUESTIONS,
-    VAGUE_QUALIFICATION,
     FinancialIntelligenceUnit,
     LabourInspection,
     Migration,
     NationalCentralBureau,
+)
+from agencies.playbooks.prosecutor import (
+    GENERIC_FACTS,
+    GENERIC_QUESTIONS,
+    VAGUE_QUALIFICATION,
     Prosecutor,
 )
 from protocols import Delivery, Envelope, Subject

@@ -11,9 +11,9 @@ from agencies.playbooks.justice import (
     LabourInspection,
     Migration,
     NationalCentralBureau,
-    Prosecutor,
 )
 from agencies.playbooks.police import Police
+from agencies.playbooks.prosecutor import Prosecutor
 from agencies.playbooks.services import (
     ChildProtection,
     Consulate,

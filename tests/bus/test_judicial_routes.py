@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from agencies.playbooks.justice import Prosecutor
+from agencies.playbooks.prosecutor import Prosecutor
 from protocols import Delivery, Envelope
 from protocols.judicial import MlaRequest
 from protocols.receipts import Nack
@@ -101,8 +101,25 @@ def test_the_case_c_route_is_scenario_data() -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_case_c_is_pursued_to_khujand(seed: int) -> None:
     """Once case C is opened, KZ-PGO's letters of request for it go to TJ-PGO only, and one
-    reaches TJ-PGO, which answers it."""
+    reaches TJ-PGO, which answers it. The police leave m11's alert unanswered exactly when
+    their `no_reply` draw for it says so: then the case is never opened."""
     _, records = play(SILK_THREAD, seed)
+    alert = next(
+        str(r.envelope_id)
+        for r in records
+        if r.kind == "inject_fired" and r.data["inject_id"] == "m11"
+    )
+    police = SILK_THREAD.agencies["kz-mia-at"].params
+    if uniform(seed, "playbook:kz-mia-at", alert, 0) < police.no_reply:
+        assert not [
+            r
+            for r in records
+            if r.kind in ("envelope_submitted", "send_scheduled")
+            and r.origin == "playbook"
+            and r.data["envelope"]["sender"] == "kz-mia-at"
+            and CASE_C in r.data["envelope"]["case_refs"]
+        ]
+        return
     sent = [
         r.data["envelope"]
         for r in records
