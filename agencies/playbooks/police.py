@@ -1,9 +1,16 @@
-"""Police: screen, identify, protect, investigate, and ask abroad."""
+"""Police: screen, identify, protect, investigate, and ask abroad.
+
+The unit decides by agency kind and scenario data only: every fact it writes (offence,
+facts, suspects, instruments, seized items, threats) comes from the case file
+(`[[case]]`) and the persons (`[[person]]`) of the scenario."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final, cast
 from uuid import UUID
+
+import msgspec
 
 from agencies.playbooks.base import Draft, Playbook
 from agencies.playbooks.casework import (
@@ -17,11 +24,13 @@ from protocols import Delivery, Envelope, Person, Subject
 from protocols.assistance import Referral, ReferralResponse
 from protocols.control import Inject
 from protocols.fields import Language
+from protocols.htcds import MethodOfControl
 from protocols.identification import (
     Alert,
     DecisionBasis,
     IdentificationDecision,
     Indicator,
+    IndicatorDimension,
     InterpreterUse,
     Screening,
 )
@@ -33,19 +42,81 @@ from protocols.judicial import (
     ProceduralDocument,
 )
 from protocols.police import (
-    FinancialInstrument,
     FinIntelRequest,
     FinIntelResponse,
     InfoRequest,
     InfoResponse,
+    InterpolNoticeRequest,
     LabourInspectionReport,
 )
 from protocols.receipts import Ack, Nack
 from trafsim_bus.core.participants import Wake
-from trafsim_bus.scenario.model import Agency, Scenario
+from trafsim_bus.scenario.model import Agency, CaseFile, Evidence, Scenario
 from trafsim_bus.timebase import HOUR
 
 Reaction = list[Draft | Wake]
+
+CONTROL_INDICATORS: Final[dict[str, tuple[str, IndicatorDimension]]] = {
+    "WithholdsDocuments": ("ilo_ec09.withholding_of_documents", "coercion_at_destination"),
+    "DebtBondage": ("ilo_ec09.debt_bondage", "coercion_at_destination"),
+    "TakesEarnings": ("ilo_ec09.withholding_of_wages", "coercion_at_destination"),
+    "ThreatensChildrenFamily": ("ilo_ec09.threats_against_family", "coercion_at_destination"),
+    "PhysicalThreats": ("ilo_ec09.threat_of_violence", "coercion_at_destination"),
+    "PhysicalAbuse": ("ilo_ec09.violence_on_victims", "coercion_at_destination"),
+    "SexualAbuse": ("ilo_ec09.sexual_violence", "coercion_at_destination"),
+    "ThreatsLawEnforcement": (
+        "ilo_ec09.threat_of_denunciation_to_authorities",
+        "coercion_at_destination",
+    ),
+    "FalsePromises": ("ilo_ec09.deceived_about_nature_of_job", "deceptive_recruitment"),
+    "ExcessiveWorkingHours": ("ilo_ec09.excessive_working_hours", "exploitative_conditions"),
+    "WithholdsNecessities": ("ilo_ec09.bad_living_conditions", "exploitative_conditions"),
+}
+"""The ILO-EC operational indicator a screening records for each HTCDS method of
+control the case file names; a file naming none of these gets the first two."""
+
+CONTROL_MEANS: Final[dict[str, str]] = {
+    "FalsePromises": "deception",
+    "DebtBondage": "debt",
+    "WithholdsDocuments": "withheld documents",
+    "TakesEarnings": "earnings taken",
+    "PhysicalThreats": "threats",
+    "ThreatensChildrenFamily": "threats against the family",
+    "ThreatsLawEnforcement": "threats of denunciation",
+    "PhysicalAbuse": "violence",
+    "SexualAbuse": "sexual violence",
+    "PsychologicalAbuse": "psychological abuse",
+    "PsychoactiveSubstance": "drugs",
+    "RestrictsFinancialAccess": "money withheld",
+    "RestrictsMedicalCare": "medical care denied",
+    "WithholdsNecessities": "necessities withheld",
+    "ExcessiveWorkingHours": "excessive hours",
+}
+"""The Palermo means an identification decision names for each method of control."""
+
+DEFAULT_MEANS: Final = "deception, debt, withheld documents"
+"""The means of a case whose file names no method of control."""
+
+UNFILED_SUMMARY: Final = (
+    "Pre-trial investigation of suspected trafficking in persons: the persons found show "
+    "indicators of exploitation; the facts are being established."
+)
+"""The opening decision's summary for a case the scenario has no file of."""
+
+RECRUITER: Final = Subject(
+    kind="person",
+    value="the recruiter named by the victims",
+    role_in_process="RecruiterOrIntermediary",
+)
+"""Who the unit asks about abroad when the case file names no suspect."""
+
+NO_FILE_QUALIFICATION: Final = "trafficking in persons"
+"""A draft letter of request's qualification when the case has no file."""
+
+EVIDENCE_ABROAD: Final = 60
+"""Draw index: an item sent straight to a suspect's police over an intelligence channel."""
+CUSTODY_GAP: Final = 70
+"""Draw index base: item n's chain of custody leaves a holder out (index + n)."""
 
 
 class Police(Playbook):
@@ -56,8 +127,24 @@ class Police(Playbook):
         self.cases: dict[str, Case] = {}
 
     def case(self, envelope: Envelope) -> Case:
-        ref = case_ref_of(envelope, self.new_case_ref(len(self.cases) + 1))
+        """The case an envelope is about: the first of its references the scenario has a
+        file of, else its first reference, else a new one of this unit's own."""
+        file = self.case_file(envelope)
+        ref = (
+            file.ref
+            if file is not None
+            else case_ref_of(envelope, self.new_case_ref(len(self.cases) + 1))
+        )
         return self.cases.setdefault(ref, Case(ref))
+
+    def held_case(self, envelope: Envelope) -> Case | None:
+        """The first case of the envelope's references this unit holds, if any."""
+        return next((self.cases[ref] for ref in envelope.case_refs if ref in self.cases), None)
+
+    def file_of(self, envelope: Envelope) -> CaseFile | None:
+        """The case file of an envelope: of a case this unit holds first, else any."""
+        held = [ref for ref in envelope.case_refs if ref in self.cases]
+        return self.case_file(refs=held) or self.case_file(envelope)
 
     def react(self, envelope: Envelope, delivery: Delivery, now_us: int) -> Reaction:
         body = envelope.body
@@ -86,53 +173,47 @@ class Police(Playbook):
         if isinstance(body, InfoResponse):
             return self.use_intelligence(envelope, body)
         if isinstance(body, FinIntelResponse):
-            fiu = self.first(kind="fiu", country=self.me.country)
-            if fiu is None:
-                return []
-            return [
-                Draft(
-                    [fiu],
-                    FinIntelRequest(
-                        instruments=[
-                            FinancialInstrument(
-                                kind="bank_card", identifier="4400-XXXX-7781", country="KG"
-                            ),
-                            FinancialInstrument(
-                                kind="bank_card", identifier="8600-XXXX-1207", country="UZ"
-                            ),
-                        ],
-                        counterparties=[
-                            Subject(kind="person", value="holder of the Osh card", country="KG")
-                        ],
-                        freeze_requested=True,
-                        grounds="The same cards receive the families' transfers and the sauna's earnings: ask KG and UZ.",
-                    ),
-                    reply_to=envelope,
-                    handling=["H0"],
-                )
-            ]
+            return self.follow_the_money(envelope)
         return []
 
+    # -- opening a case ------------------------------------------------------------------
+
     def open_case(self, envelope: Envelope, alert: Alert | None, now_us: int) -> Reaction:
+        """Open the case once: screen, identify, protect, investigate, ask abroad; after a
+        live-site inject (no alert), hand over what the unit seized, once per case."""
         case = self.case(envelope)
-        if not case.first_time("opened"):
-            return []
         key = str(envelope.id)
-        case.persons = persons_for(self.scenario, case.ref, alert)
-        refs = [case.ref]
-        steps = (self.identify, self.protect, self.investigate, self.ask_abroad)
-        return [draft for step in steps for draft in step(case, refs, key, alert, now_us)]
+        file = self.case_file(refs=[case.ref])
+        drafts: Reaction = []
+        if case.first_time("opened"):
+            case.persons = self.persons_of(case.ref, file, alert)
+            steps = (self.identify, self.protect, self.investigate, self.ask_abroad)
+            drafts = [draft for step in steps for draft in step(case, file, key, alert, now_us)]
+            drafts.extend(self.trace_money(case, file))
+            drafts.extend(self.ask_for_notices(case, file))
+        if alert is None and case.first_time("evidence_handed"):
+            drafts.extend(self.hand_over_evidence(case, file, key, now_us))
+        return drafts
+
+    def persons_of(self, ref: str, file: CaseFile | None, alert: Alert | None) -> list[Person]:
+        """The case's persons as screening finds them, controlled as the file says."""
+        persons = persons_for(self.scenario, ref, alert)
+        if file is None or not file.control:
+            return persons
+        control = cast(list[MethodOfControl], list(file.control))
+        return [msgspec.structs.replace(p, methods_of_control=control) for p in persons]
 
     def identify(
-        self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int
+        self, case: Case, file: CaseFile | None, key: str, alert: Alert | None, now_us: int
     ) -> Reaction:
         """Screen the people and take presumed-victim decisions."""
+        refs = [case.ref]
         drafts: Reaction = []
         interp = self.first(kind="interpretation_service", country=self.me.country)
         for n, person in enumerate(case.persons):
             planted = self.draw(key, 40 + n) < self.params.no_interpreter_share
             if shares_language(person, self.me.languages) or interp is None or planted:
-                drafts.append(Draft([self.agency], self.screening(person), case_refs=refs))
+                drafts.append(Draft([self.agency], self.screening(person, file), case_refs=refs))
             else:
                 language = person.primary_language or self.language
                 case.awaiting.setdefault(language, []).append(person)
@@ -155,9 +236,7 @@ class Police(Playbook):
                         stage="presumed",
                         basis=DecisionBasis(
                             act="recruitment and harbouring",
-                            means=None
-                            if person.is_minor
-                            else "deception, debt, withheld documents",
+                            means=None if person.is_minor else means_of(file),
                             purpose="exploitation",
                         ),
                         is_child=person.is_minor,
@@ -169,9 +248,10 @@ class Police(Playbook):
         return drafts
 
     def protect(
-        self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int
+        self, case: Case, file: CaseFile | None, key: str, alert: Alert | None, now_us: int
     ) -> Reaction:
         """Record consent, refer to the shelter and child protection, book interpreters."""
+        refs = [case.ref]
         drafts: Reaction = []
         shelter = self.first(kind="ngo_shelter", country=self.me.country)
         skip_consent = self.wrong_route(key, 2)
@@ -193,7 +273,7 @@ class Police(Playbook):
             drafts.append(
                 Draft(
                     [shelter],
-                    self.referral(case, [shelter]),
+                    self.referral(case, file, [shelter]),
                     case_refs=refs,
                     priority="emergency" if urgent else "urgent",
                     legal_basis="nrm_sop",
@@ -202,6 +282,7 @@ class Police(Playbook):
         child = self.first(kind="child_protection", country=self.me.country)
         minors = [p for p in case.persons if p.is_minor]
         if child is not None and minors:
+            threats = list(file.threats) if file else []
             drafts.append(
                 Draft(
                     [child],
@@ -211,7 +292,8 @@ class Police(Playbook):
                         reason_for_outgoing_referral="AdditionalServicesRequired",
                         services_requested=["child_protection", "shelter"],
                         persons=minors,
-                        risk_flags=["a child; the exploiters know where she was held"],
+                        risk_flags=[f"a child; at risk from {threat}" for threat in threats]
+                        or ["a child; the exploiters may look for the child"],
                     ),
                     case_refs=refs,
                     priority="emergency",
@@ -248,10 +330,19 @@ class Police(Playbook):
         return drafts
 
     def screening(
-        self, person: Person, interpreter: InterpreterUse | None = None, at: datetime | None = None
+        self,
+        person: Person,
+        file: CaseFile | None,
+        interpreter: InterpreterUse | None = None,
+        at: datetime | None = None,
     ) -> Screening:
-        """An indicator screening of a person; the scenario's statement is its first note."""
-        said = next((p.statement for p in self.scenario.persons if p.id == person.person_id), "")
+        """An indicator screening of a person: an indicator per method of control the case
+        file names; the scenario's statement is the first indicator's note."""
+        found = self.scenario.person(person.person_id)
+        said = found.statement if found else ""
+        control = file.control if file else ()
+        chosen = [CONTROL_INDICATORS[c] for c in control if c in CONTROL_INDICATORS]
+        chosen = chosen or list(CONTROL_INDICATORS.values())[:2]
         return Screening(
             person_id=person.person_id,
             instrument="ilo_ec_2009_child_sexual"
@@ -259,18 +350,13 @@ class Police(Playbook):
             else "ilo_ec_2009_adult_labour",
             indicators=[
                 Indicator(
-                    id="ilo_ec09.withholding_of_documents",
-                    dimension="coercion_at_destination",
+                    id=indicator,
+                    dimension=dimension,
                     strength="strong",
                     present=True,
-                    note=said or None,
-                ),
-                Indicator(
-                    id="ilo_ec09.debt_bondage",
-                    dimension="coercion_at_destination",
-                    strength="strong",
-                    present=True,
-                ),
+                    note=(said or None) if n == 0 else None,
+                )
+                for n, (indicator, dimension) in enumerate(chosen)
             ],
             result="likely",
             interpreter_used=interpreter,
@@ -282,9 +368,10 @@ class Police(Playbook):
     ) -> Reaction:
         """Screen the persons who waited for this interpreter, once the interpreter is there
         (SOP: no interview without a shared language)."""
-        case = self.cases.get(envelope.case_refs[0]) if envelope.case_refs else None
+        case = self.held_case(envelope)
         if case is None or body.outcome == "unavailable":
             return []
+        file = self.case_file(refs=[case.ref])
         waiting = case.awaiting.pop(body.from_language, [])
         at = max(body.available_from or self.at(now_us), self.at(now_us))
         wait_us = int((at - self.at(now_us)).total_seconds() * 1_000_000)
@@ -292,98 +379,209 @@ class Police(Playbook):
         return [
             Draft(
                 [self.agency],
-                self.screening(person, used, at),
+                self.screening(person, file, used, at),
                 case_refs=[case.ref],
                 delay_us=wait_us,
             )
             for person in waiting
         ]
 
+    # -- investigating -------------------------------------------------------------------
+
     def investigate(
-        self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int
+        self, case: Case, file: CaseFile | None, key: str, alert: Alert | None, now_us: int
     ) -> Reaction:
-        """Open the criminal case with the prosecutor and hand over what was seized."""
-        drafts: Reaction = []
+        """Open the criminal case with the prosecutor: the file's facts."""
         prosecutor = self.first(kind="prosecutor", country=self.me.country)
-        if prosecutor is not None:
-            drafts.append(
-                Draft(
-                    [prosecutor],
-                    ProceduralDocument(
-                        doc_type="decision_open_criminal_case",
-                        author=f"investigator, {self.agency}",
-                        case_number=case.ref,
-                        title=f"Pre-trial investigation opened, case {case.ref}",
-                        summary="Trafficking in persons (KZ CC 128): recruitment by deception, documents withheld, debts.",
-                        document_language=self.language,
-                        person_ids=[p.person_id for p in case.persons],
-                    ),
-                    case_refs=refs,
-                    evidentiary_status="evidence",
-                    legal_basis="domestic_cpc",
-                )
+        if prosecutor is None:
+            return []
+        return [
+            Draft(
+                [prosecutor],
+                ProceduralDocument(
+                    doc_type="decision_open_criminal_case",
+                    author=f"investigator, {self.agency}",
+                    case_number=case.ref,
+                    title=f"Pre-trial investigation opened, case {case.ref}",
+                    summary=file.summary if file else UNFILED_SUMMARY,
+                    document_language=self.language,
+                    person_ids=[p.person_id for p in case.persons],
+                ),
+                case_refs=[case.ref],
+                evidentiary_status="evidence",
+                legal_basis="domestic_cpc",
             )
-            if alert is None:
+        ]
+
+    def trace_money(self, case: Case, file: CaseFile | None) -> Reaction:
+        """Ask the FIU to trace the file's instruments, the suspects as counterparties."""
+        fiu = self.first(kind="fiu", country=self.me.country)
+        if fiu is None or file is None or not file.instruments:
+            return []
+        return [
+            Draft(
+                [fiu],
+                FinIntelRequest(
+                    instruments=list(file.instruments),
+                    counterparties=persons_suspected(file),
+                    grounds=f"{file.offence}, case {file.ref}: {file.summary}",
+                ),
+                case_refs=[case.ref],
+                handling=["H0"],
+            )
+        ]
+
+    def ask_for_notices(self, case: Case, file: CaseFile | None) -> Reaction:
+        """A blue notice through the NCB for each suspect abroad: locate and identify."""
+        ncb = self.first(kind="ncb", country=self.me.country)
+        if ncb is None or file is None:
+            return []
+        return [
+            Draft(
+                [ncb],
+                InterpolNoticeRequest(
+                    colour="blue",
+                    subject=suspect,
+                    scope=[suspect.country] if suspect.country else [],
+                    reason=f"Locate and identify {suspect.value}, a suspect of {file.offence} "
+                    f"in case {file.ref}.",
+                ),
+                case_refs=[case.ref],
+                handling=["H0"],
+                language=self.common_language(ncb),
+            )
+            for suspect in persons_suspected(file)
+            if suspect.country and suspect.country != self.me.country
+        ]
+
+    def hand_over_evidence(
+        self, case: Case, file: CaseFile | None, key: str, now_us: int
+    ) -> Reaction:
+        """Each item this unit seized, to the prosecutor under its chain of custody (a
+        planted share of chains leave a holder out); on a wrong route, an item also goes
+        straight to a suspect's police over a channel that is not evidence-grade."""
+        prosecutor = self.first(kind="prosecutor", country=self.me.country)
+        items = [item for item in file.evidence if item.seized_by == self.agency] if file else []
+        if file is None or not items:
+            return []
+        refs = [case.ref]
+        drafts: Reaction = []
+        if prosecutor is not None:
+            for n, item in enumerate(items):
+                gap = self.draw(key, CUSTODY_GAP + n) < self.params.custody_gap_share
                 drafts.append(
                     Draft(
                         [prosecutor],
-                        EvidenceTransfer(
-                            evidence_item_id=f"{case.ref.lower()}-phone-1",
-                            description="Supervisor's phone, seized at the site",
-                            seized_by=self.agency,
-                            seized_at=self.at(now_us),
-                            seized_where="the compound near Astana",
-                            attesting_witnesses=["attesting witness 1", "attesting witness 2"],
-                            seal_no="KZ-AT-000417",
-                            sha256="9f2c4e1a0b7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e",
-                            write_blocked=True,
-                            custody=[
-                                CustodyTransfer(
-                                    from_agency=self.agency,
-                                    to_agency=prosecutor,
-                                    at=self.at(now_us),
-                                    purpose="forensic examination",
-                                    signature="duty prosecutor",
-                                )
-                            ],
-                        ),
+                        self.evidence(item, prosecutor, now_us, "forensic examination", gap=gap),
                         case_refs=refs,
                         evidentiary_status="evidence",
                         legal_basis="domestic_cpc",
                     )
                 )
+        if self.wrong_route(key, EVIDENCE_ABROAD):
+            drafts.extend(self.evidence_abroad(items[0], file, refs, now_us))
         return drafts
 
-    def ask_abroad(
-        self, case: Case, refs: list[str], key: str, alert: Alert | None, now_us: int
-    ) -> Reaction:
-        """Asylum screening, consulates, INTERPOL and the foreign police."""
-        drafts: Reaction = []
-        unhcr = [
-            a
-            for a in self.agencies(kind="international_org")
-            if "prs" in self.scenario.agencies[a].languages
-        ]
-        asylum = [p for p in case.persons if "AF" in p.citizenship]
-        if unhcr and asylum:
-            drafts.append(
-                Draft(
-                    [unhcr[0]],
-                    Referral(
-                        referring_organisation=self.agency,
-                        referred_organisation=[unhcr[0]],
-                        reason_for_outgoing_referral="MigrationOrChangeOfLocation",
-                        services_requested=["legal", "interpretation", "psychosocial"],
-                        persons=asylum,
-                        risk_flags=[
-                            "may need international protection; no removal before screening"
-                        ],
-                    ),
-                    case_refs=refs,
-                    priority="urgent",
-                    legal_basis="nrm_sop",
+    def evidence(
+        self, item: Evidence, to: str, now_us: int, purpose: str, *, gap: bool
+    ) -> EvidenceTransfer:
+        """A seized item handed from this unit to `to`: with `gap`, the hand-off is dated
+        before the seizure, as if a holder in between had been left out of the chain."""
+        seized_at = self.at(now_us)
+        handed_at = seized_at - timedelta(hours=1) if gap else seized_at
+        return EvidenceTransfer(
+            evidence_item_id=item.id,
+            description=item.description,
+            seized_by=self.agency,
+            seized_at=seized_at,
+            seized_where=item.seized_where,
+            attesting_witnesses=list(item.witnesses)[:5],
+            seal_no=item.seal_no,
+            sha256=item.sha256,
+            write_blocked=item.write_blocked,
+            custody=[
+                CustodyTransfer(
+                    from_agency=self.agency,
+                    to_agency=to,
+                    at=handed_at,
+                    purpose=purpose,
+                    released_by=f"investigator, {self.agency}",
+                    signature=f"duty officer, {to}",
                 )
-            )
+            ],
+        )
+
+    def evidence_abroad(
+        self, item: Evidence, file: CaseFile, refs: list[str], now_us: int
+    ) -> Reaction:
+        """What trainees do instead of MLA: an item straight to the police of a suspect's
+        country, over a channel that carries it but is not evidence-grade."""
+        countries = dict.fromkeys(
+            s.country for s in file.suspects if s.country and s.country != self.me.country
+        )
+        for country in countries:
+            police = self.first(kind="police", country=country)
+            channel = self.intelligence_channel(police) if police else None
+            if police is not None and channel is not None:
+                return [
+                    Draft(
+                        [police],
+                        self.evidence(item, police, now_us, "for your enquiries", gap=False),
+                        case_refs=refs,
+                        channel=channel,
+                        language=self.common_language(police),
+                        evidentiary_status="evidence",
+                    )
+                ]
+        return []
+
+    def intelligence_channel(self, recipient: str) -> str | None:
+        """A channel this unit may send an evidence transfer to `recipient` over that is
+        not evidence-grade (a police channel), if the scenario has one."""
+        them = self.scenario.agency(recipient)
+        if them is None:
+            return None
+        kind = "evidence_transfer"
+        return next(
+            (
+                channel.id
+                for channel in self.scenario.channels
+                if kind in channel.types
+                and channel.open
+                and not channel.evidence_grade
+                and channel.connects(self.me, them)
+                and self.scenario.jurisdiction.may_use(channel.id, self.me.kind, kind)
+            ),
+            None,
+        )
+
+    def ncb_channel(self, recipient: str) -> str | None:
+        """A channel the NCB would ask `recipient` over and this unit cannot use: naming it
+        is going to INTERPOL without the NCB (None when there is none)."""
+        ncb = self.first(kind="ncb", country=self.me.country)
+        bureau = self.scenario.agency(ncb) if ncb else None
+        them = self.scenario.agency(recipient)
+        if bureau is None or them is None:
+            return None
+        return next(
+            (
+                channel.id
+                for channel in self.scenario.channels
+                if "info_request" in channel.types
+                and channel.connects(bureau, them)
+                and not channel.connects(self.me, them)
+            ),
+            None,
+        )
+
+    # -- asking abroad -------------------------------------------------------------------
+
+    def ask_abroad(
+        self, case: Case, file: CaseFile | None, key: str, alert: Alert | None, now_us: int
+    ) -> Reaction:
+        """Asylum screening, consulates, INTERPOL through the NCB and the foreign police."""
+        refs = [case.ref]
+        drafts: Reaction = list(self.asylum_screening(case))
         origin = [
             c
             for c in dict.fromkeys(c for p in case.persons for c in p.citizenship)
@@ -412,29 +610,26 @@ class Police(Playbook):
                         ],
                     ),
                     case_refs=refs,
-                    legal_basis="consular",
+                    language=self.common_language(consulate_id),
                     handling=["H2"],
                 )
             )
+        suspects = list(file.suspects) if file else []
+        offence = file.offence if file else None
         ncb = self.first(kind="ncb", country=self.me.country)
         if ncb is not None and origin:
             drafts.append(
                 Draft(
                     [ncb],
                     InfoRequest(
-                        subjects=[
-                            Subject(
-                                kind="person",
-                                value="the recruiter named by the victims",
-                                role_in_process="RecruiterOrIntermediary",
-                            )
-                        ],
+                        subjects=suspects or [RECRUITER],
                         questions=[
-                            "Please circulate through INTERPOL: is the recruiter known abroad?"
+                            "Please circulate through INTERPOL: are these suspects known abroad?"
                         ],
-                        offence="KZ CC 128",
+                        offence=offence,
                     ),
                     case_refs=refs,
+                    language=self.common_language(ncb),
                     handling=["H0"],
                 )
             )
@@ -444,39 +639,80 @@ class Police(Playbook):
                 continue
             case.foreign.append(country)
             wrong = self.wrong_route(key, 40 + len(case.foreign))
+            theirs = [s for s in suspects if s.country == country] or suspects
             drafts.append(
                 Draft(
                     [police],
                     InfoRequest(
-                        subjects=[
-                            Subject(
-                                kind="phone",
-                                value="+996555123456",
-                                country="KG",
-                                role_in_process="RecruiterOrIntermediary",
-                            )
-                        ],
-                        questions=["Who holds this number?", "Is the recruiter known to you?"],
-                        offence="KZ CC 128",
+                        subjects=theirs,
+                        questions=questions_about(theirs),
+                        offence=offence,
                     ),
                     case_refs=refs,
-                    channel="interpol" if wrong else None,
-                    language="rus",
+                    channel=self.ncb_channel(police) if wrong else None,
+                    language=self.common_language(police),
                     legal_basis="cis_mvd_tip_2010",
                     handling=["H0"],
                 )
             )
         return drafts
 
-    def referral(self, case: Case, to: list[str]) -> Referral:
+    def asylum_screening(self, case: Case) -> Reaction:
+        """Persons of a nationality the scenario has no country for may need international
+        protection: referred to an international organisation that speaks their language."""
+        by_org: dict[str, list[Person]] = {}
+        for person in case.persons:
+            if any(c in self.scenario.countries for c in person.citizenship):
+                continue
+            found = self.scenario.person(person.person_id)
+            spoken = (
+                set(found.languages)
+                if found
+                else {person.primary_language, person.secondary_language}
+            )
+            org = next(
+                (
+                    a
+                    for a in self.agencies(kind="international_org")
+                    if spoken & set(self.scenario.agencies[a].languages)
+                ),
+                None,
+            )
+            if org is not None:
+                by_org.setdefault(org, []).append(person)
+        return [
+            Draft(
+                [org],
+                Referral(
+                    referring_organisation=self.agency,
+                    referred_organisation=[org],
+                    reason_for_outgoing_referral="MigrationOrChangeOfLocation",
+                    services_requested=["legal", "interpretation", "psychosocial"],
+                    persons=persons,
+                    risk_flags=["may need international protection; no removal before screening"],
+                ),
+                case_refs=[case.ref],
+                priority="urgent",
+                language=self.common_language(org),
+                legal_basis="nrm_sop",
+            )
+            for org, persons in by_org.items()
+        ]
+
+    def referral(self, case: Case, file: CaseFile | None, to: list[str]) -> Referral:
+        """The case's persons referred for shelter and care; the file's threats flagged."""
+        threats = list(file.threats) if file else []
         return Referral(
             referring_organisation=self.agency,
             referred_organisation=to,
             reason_for_outgoing_referral="AdditionalServicesRequired",
             services_requested=["shelter", "medical", "psychosocial", "interpretation"],
-            risk_flags=["the supervisors may look for them"],
+            risk_flags=[f"{threat} may look for them" for threat in threats]
+            or ["the exploiters may look for them"],
             persons=case.persons,
         )
+
+    # -- answers and refusals ------------------------------------------------------------
 
     def fix(self, refused: Envelope, nack: Nack, recipient: str, now_us: int) -> list[Draft]:
         body = refused.body
@@ -515,14 +751,16 @@ class Police(Playbook):
                         persons=kept,
                     ),
                     case_refs=list(refused.case_refs),
+                    language=refused.language,
                     handling=["H2"],
                     evaluation=("A", 1),
+                    legal_basis=refused.legal_basis,
                 )
             ]
         return []
 
     def referral_answered(self, envelope: Envelope, body: ReferralResponse) -> Reaction:
-        case = self.cases.get(envelope.case_refs[0]) if envelope.case_refs else None
+        case = self.held_case(envelope)
         if case is None or (body.decision == "accepted" and not body.accepted_person_ids):
             return []
         rest = [p for p in case.persons if p.person_id not in body.accepted_person_ids]
@@ -551,11 +789,13 @@ class Police(Playbook):
         ]
 
     def answer_request(self, envelope: Envelope, body: InfoRequest) -> Reaction:
+        """A consulate gets what its nationals consented to; a police force our records,
+        and its country's recruiters are checked with the labour migration agency."""
         sender = self.scenario.agency(envelope.sender)
         if sender is None:
             return []
         if sender.kind == "consulate":
-            case = self.cases.get(envelope.case_refs[0]) if envelope.case_refs else None
+            case = self.held_case(envelope)
             persons = case.adults() if case else []
             return [
                 Draft(
@@ -567,9 +807,10 @@ class Police(Playbook):
                         persons=persons,
                     ),
                     reply_to=envelope,
+                    language=self.common_language(envelope.sender),
                     handling=["H2"],
                     evaluation=("A", 1),
-                    legal_basis="consular",
+                    legal_basis=envelope.legal_basis,
                 )
             ]
         drafts: Reaction = [
@@ -583,7 +824,7 @@ class Police(Playbook):
                     subjects=body.subjects,
                 ),
                 reply_to=envelope,
-                language="rus",
+                language=self.common_language(envelope.sender),
                 handling=["H1"],
                 evaluation=("B", 2),
                 evidentiary_status="intelligence",
@@ -593,13 +834,14 @@ class Police(Playbook):
         agency = self.first(kind="labour_migration_agency", country=self.me.country)
         foreign = sender.country != self.me.country
         if agency is not None and foreign and self.case(envelope).first_time("licences_checked"):
+            where = self.scenario.countries.get(sender.country)
             drafts.append(
                 Draft(
                     [agency],
                     InfoRequest(
                         questions=[
                             "Is the recruiting agent licensed to place workers abroad?",
-                            "Which firms placed workers in Kazakhstan this year?",
+                            f"Which firms placed workers in {where.name if where else 'the requesting country'} this year?",
                         ],
                         subjects=list(body.subjects),
                     ),
@@ -610,11 +852,15 @@ class Police(Playbook):
         return drafts
 
     def use_intelligence(self, envelope: Envelope, body: InfoResponse) -> Reaction:
+        """Turn police intelligence into evidence: a draft letter of request for the
+        prosecutor, the case file's facts, articles and questions (trainees pass H2 on, or
+        send the letter abroad themselves)."""
         key = str(envelope.id)
         drafts: Reaction = []
-        case = self.cases.get(envelope.case_refs[0]) if envelope.case_refs else None
+        case = self.held_case(envelope)
         if case is None or not case.first_time("intelligence_used"):
             return []
+        file = self.case_file(refs=[case.ref])
         restricted = envelope.handling is not None and "H2" in envelope.handling.codes
         if restricted and self.wrong_route(key, 2):
             others = [
@@ -630,7 +876,7 @@ class Police(Playbook):
                         derived_from=[envelope.id],
                         handling=["H1"],
                         evaluation=("B", 2),
-                        language="rus",
+                        language=self.common_language(others[0]),
                     )
                 )
         prosecutor = self.first(kind="prosecutor", country=self.me.country)
@@ -642,25 +888,80 @@ class Police(Playbook):
             requesting_authority=prosecutor,
             requested_authority=requested,
             treaty="minsk_1993",
-            case_number=envelope.case_refs[0]
-            if envelope.case_refs
-            else f"{self.agency.upper()}-2026-0001",
-            facts_summary="Workers recruited through Telegram by an agent abroad; passports withheld, wages unpaid, the compound locked.",
-            legal_qualification=["KZ CC 128(3)"],
+            case_number=case.ref,
+            facts_summary=file.summary if file else UNFILED_SUMMARY,
+            legal_qualification=list(file.qualification) if file else [NO_FILE_QUALIFICATION],
             actions_requested=["interrogate_witness", "obtain_records"],
-            questions=["Who placed the advertisement?", "Who received the payments?"],
-            suspects=list(body.subjects),
+            questions=list(file.questions)
+            if file and file.questions
+            else ["Who placed the advertisement?", "Who received the payments?"],
+            suspects=list(body.subjects) or (list(file.suspects) if file else []),
             procedural_rights_notice=True,
         )
         wrong = self.wrong_route(key, 3)
+        target = requested if wrong else prosecutor
         drafts.append(
             Draft(
-                [requested if wrong else prosecutor],
+                [target],
                 mla,
                 case_refs=list(envelope.case_refs),
                 derived_from=[] if restricted else [envelope.id],
+                language=self.common_language(target),
                 legal_basis="minsk_1993",
                 evidentiary_status="evidence",
             )
         )
         return drafts
+
+    def follow_the_money(self, envelope: Envelope) -> Reaction:
+        """Financial intelligence came: once per case, ask the FIU to freeze the case
+        file's instruments and trace them abroad (nothing when the file names none)."""
+        fiu = self.first(kind="fiu", country=self.me.country)
+        file = self.file_of(envelope)
+        if fiu is None or file is None or not file.instruments:
+            return []
+        case = self.cases.setdefault(file.ref, Case(file.ref))
+        if not case.first_time("freeze_asked"):
+            return []
+        abroad = sorted(
+            {i.country for i in file.instruments if i.country and i.country != self.me.country}
+        )
+        counterparts = f"; ask the counterparts in {', '.join(abroad)}" if abroad else ""
+        return [
+            Draft(
+                [fiu],
+                FinIntelRequest(
+                    instruments=list(file.instruments),
+                    counterparties=persons_suspected(file),
+                    freeze_requested=True,
+                    grounds=f"The money of case {file.ref} ({file.offence}) runs through these "
+                    f"instruments: freeze them{counterparts}.",
+                ),
+                reply_to=envelope,
+                handling=["H0"],
+            )
+        ]
+
+
+def means_of(file: CaseFile | None) -> str:
+    """The Palermo means of a case, as its file's methods of control name them."""
+    named = [CONTROL_MEANS[c] for c in (file.control if file else ()) if c in CONTROL_MEANS]
+    return ", ".join(named) or DEFAULT_MEANS
+
+
+def persons_suspected(file: CaseFile) -> list[Subject]:
+    """The case file's suspects that are persons."""
+    return [suspect for suspect in file.suspects if suspect.kind == "person"]
+
+
+def questions_about(subjects: list[Subject]) -> list[str]:
+    """What to ask a foreign police force about each subject."""
+    questions = []
+    for subject in subjects[:30]:
+        if subject.kind == "phone":
+            questions.append(f"Who holds the number {subject.value}?")
+        elif subject.kind == "person":
+            questions.append(f"Is {subject.value} known to you, and where can they be found?")
+        else:
+            questions.append(f"What do your records show on {subject.value}?")
+    return questions or ["Are the recruiters of these persons known to you?"]
