@@ -196,7 +196,10 @@ class Police(Playbook):
         return drafts
 
     def persons_of(self, ref: str, file: CaseFile | None, alert: Alert | None) -> list[Person]:
-        """The case's persons as screening finds them, controlled as the file says."""
+        """The case's persons as screening finds them, controlled as the file says; an
+        open-source tip (a screenshot, an advertisement) puts nobody in front of the unit."""
+        if alert is not None and alert.alert_source == "osint":
+            return []
         persons = persons_for(self.scenario, ref, alert)
         if file is None or not file.control:
             return persons
@@ -212,8 +215,16 @@ class Police(Playbook):
         interp = self.first(kind="interpretation_service", country=self.me.country)
         for n, person in enumerate(case.persons):
             planted = self.draw(key, 40 + n) < self.params.no_interpreter_share
-            if shares_language(person, self.me.languages) or interp is None or planted:
-                drafts.append(Draft([self.agency], self.screening(person, file), case_refs=refs))
+            shared = shares_language(person, self.me.languages)
+            if shared or interp is None or planted:
+                drafts.append(
+                    Draft(
+                        [self.agency],
+                        self.screening(person, file),
+                        case_refs=refs,
+                        planted="no_interpreter_share" if planted and not shared else None,
+                    )
+                )
             else:
                 language = person.primary_language or self.language
                 case.awaiting.setdefault(language, []).append(person)
@@ -255,6 +266,8 @@ class Police(Playbook):
         drafts: Reaction = []
         shelter = self.first(kind="ngo_shelter", country=self.me.country)
         skip_consent = self.wrong_route(key, 2)
+        if skip_consent:
+            case.done.add("consent_skipped")
         if shelter is not None and not skip_consent:
             for n, person in enumerate(case.adults()):
                 consulate = self.draw(key, 30 + n) < 0.5
@@ -277,6 +290,7 @@ class Police(Playbook):
                     case_refs=refs,
                     priority="emergency" if urgent else "urgent",
                     legal_basis="nrm_sop",
+                    planted="wrong_route_share" if skip_consent else None,
                 )
             )
         child = self.first(kind="child_protection", country=self.me.country)
@@ -476,6 +490,7 @@ class Police(Playbook):
                         case_refs=refs,
                         evidentiary_status="evidence",
                         legal_basis="domestic_cpc",
+                        planted="custody_gap_share" if gap else None,
                     )
                 )
         if self.wrong_route(key, EVIDENCE_ABROAD):
@@ -531,6 +546,7 @@ class Police(Playbook):
                         channel=channel,
                         language=self.common_language(police),
                         evidentiary_status="evidence",
+                        planted="wrong_route_share",
                     )
                 ]
         return []
@@ -592,9 +608,10 @@ class Police(Playbook):
             nationals = [p for p in case.adults() if country in p.citizenship]
             if consulate_id is None or not nationals:
                 continue
+            oversharing = self.wrong_route(key, 50)
             shared = (
                 nationals
-                if self.wrong_route(key, 50)
+                if oversharing
                 else [p for p in nationals if p.person_id in case.consulate_ok]
             )
             if not shared:
@@ -611,7 +628,9 @@ class Police(Playbook):
                     ),
                     case_refs=refs,
                     language=self.common_language(consulate_id),
+                    legal_basis="consular",
                     handling=["H2"],
+                    planted="wrong_route_share" if oversharing else None,
                 )
             )
         suspects = list(file.suspects) if file else []
@@ -653,6 +672,7 @@ class Police(Playbook):
                     language=self.common_language(police),
                     legal_basis="cis_mvd_tip_2010",
                     handling=["H0"],
+                    planted="wrong_route_share" if wrong and self.ncb_channel(police) else None,
                 )
             )
         return drafts
@@ -785,6 +805,8 @@ class Police(Playbook):
                 case_refs=[case.ref],
                 priority="urgent",
                 legal_basis="nrm_sop",
+                # Still without the consent the first referral skipped (a planted error).
+                planted="wrong_route_share" if "consent_skipped" in case.done else None,
             )
         ]
 
@@ -877,6 +899,7 @@ class Police(Playbook):
                         handling=["H1"],
                         evaluation=("B", 2),
                         language=self.common_language(others[0]),
+                        planted="wrong_route_share",
                     )
                 )
         prosecutor = self.first(kind="prosecutor", country=self.me.country)
@@ -909,6 +932,7 @@ class Police(Playbook):
                 language=self.common_language(target),
                 legal_basis="minsk_1993",
                 evidentiary_status="evidence",
+                planted="wrong_route_share" if wrong else None,
             )
         )
         return drafts

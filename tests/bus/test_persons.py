@@ -179,8 +179,8 @@ def test_the_playbooks_use_the_scenarios_persons_and_interpreters() -> None:
     assert {"b-tm-01", "c-af-01", "a-uz-01"} <= screened
     tm = [
         envelope
-        for _, envelope in bodies(records, "screening")
-        if envelope["body"]["person_id"] == "b-tm-01"
+        for record, envelope in bodies(records, "screening")
+        if envelope["body"]["person_id"] == "b-tm-01" and "planted" not in record.data
     ]
     assert tm
     assert all(
@@ -200,15 +200,23 @@ def test_the_playbooks_use_the_scenarios_persons_and_interpreters() -> None:
     )
     assert asked
     assert min(asked) < first_tm
-    assert unshared(scenario, records) == []
+    # The only screenings without a shared language are the teaching errors the scenario
+    # plants (`no_interpreter_share`), each marked so on its submission, and found.
+    planted = [
+        record.seq
+        for record, _ in bodies(records, "screening")
+        if record.data.get("planted") == "no_interpreter_share"
+    ]
+    assert unshared(scenario, records) == planted
     compliance = compute_metrics(records, (records[-1].seq, ""))["compliance"]
-    assert compliance["interview_without_shared_language"] == []
+    assert [f["seq"] for f in compliance["interview_without_shared_language"]] == planted
 
 
 def test_an_interview_without_interpreter_is_found_only_when_planted() -> None:
     text = load_scenario("silk-thread").text.replace(
-        "[playbooks.police]\n", "[playbooks.police]\nno_interpreter_share = 1.0\n", 1
+        "no_interpreter_share = 0.2\n", "no_interpreter_share = 1.0\n", 1
     )
+    assert "no_interpreter_share = 1.0" in text
     scenario = parse_scenario(text, "silk-thread.toml")
     _, records = play(scenario, 1)
     planted = unshared(scenario, records)
