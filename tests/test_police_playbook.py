@@ -15,7 +15,8 @@ from uuid import uuid5
 import msgspec
 import pytest
 
-from agencies.playbooks.police import UNFILED_SUMMARY, Police
+from agencies.playbooks.investigation import UNFILED_SUMMARY
+from agencies.playbooks.police import Police
 from protocols import Delivery, Envelope
 from protocols.assistance import Referral
 from protocols.identification import (
