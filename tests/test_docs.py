@@ -138,7 +138,7 @@ def test_scenario_examples_are_real() -> None:
     examples = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
     assert examples
     for example in examples:
-        quoted = re.search(r'^id = "(m\d+)"$', example, re.MULTILINE)
+        quoted = re.search(r'^id = "([a-z0-9-]+)"$', example, re.MULTILINE)
         if quoted and f'id = "{quoted[1]}"\n' in silk_thread:
             assert [line for line in example.splitlines() if line not in silk_thread] == []
         else:

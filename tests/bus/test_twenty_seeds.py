@@ -95,3 +95,27 @@ def test_silk_thread_plays_judicial_routes_evidence_and_planted_errors() -> None
         "interview_without_shared_language",
     )
     assert [rule for rule in planted if not findings[rule]] == []
+
+
+@pytest.mark.slow
+def test_silk_thread_observers_score_each_check_in_every_seed() -> None:
+    """Each observer check SILK THREAD scores gets an observation in every seed: met when
+    its message was sent, not met when the deadline passed first."""
+    checks = sorted(
+        {inject.id.rsplit("-", 1)[0] for inject in load_scenario("silk-thread").injects}
+        - {inject.id for inject in load_scenario("silk-thread").injects}
+    )
+    assert checks == ["o02", "o04", "o06", "o11"]
+    for seed in SEEDS:
+        scored = {
+            record.data["inject_id"].rsplit("-", 1)[0]
+            for record in played("silk-thread", seed)
+            if record.kind == "inject_fired" and record.data["inject_id"].startswith("o")
+        }
+        assert scored == set(checks), seed
+        observations = [
+            record
+            for record in played("silk-thread", seed)
+            if record.kind == "delivered" and record.data["kind"] == "observation"
+        ]
+        assert len(observations) >= len(checks), seed
