@@ -471,10 +471,11 @@ class Investigation(Playbook):
         key = str(envelope.id)
         drafts: Reaction = []
         case = self.held_case(envelope)
-        if case is None or not case.first_time("intelligence_used"):
+        if case is None:
             return []
-        file = self.case_file(refs=[case.ref])
         restricted = envelope.handling is not None and "H2" in envelope.handling.codes
+        # Whether to pass restricted intelligence on is decided for each message that
+        # carries it; the letter of request, once per case.
         if restricted and self.wrong_route(key, 2):
             others = [
                 a
@@ -493,6 +494,9 @@ class Investigation(Playbook):
                         planted="wrong_route_share",
                     )
                 )
+        if not case.first_time("intelligence_used"):
+            return drafts
+        file = self.case_file(refs=[case.ref])
         prosecutor = self.first(kind="prosecutor", country=self.me.country)
         foreign = self.scenario.agency(envelope.sender)
         requested = self.first(kind="prosecutor", country=foreign.country) if foreign else None
