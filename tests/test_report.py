@@ -333,7 +333,7 @@ def test_request_findings_cite_the_metrics(silk: Log) -> None:
 
 def test_msel_findings_score_the_expected_actions(silk: Log) -> None:
     """The MSEL line adds up the metrics' expected actions by status, and every missed one
-    has its own finding naming its inject and its text (m06's evidence transfer among them)."""
+    has its own finding naming its inject and its text."""
     tally: Counter[str] = Counter()
     missed = []
     for inject, data in silk.metrics["msel"].items():
@@ -352,7 +352,7 @@ def test_msel_findings_score_the_expected_actions(silk: Log) -> None:
         assert finding["numbers"]["inject"] == inject
         assert finding["sentence"].startswith(f"{inject} ")
         assert finding["sentence"].endswith(f": {text}: missed.")
-    assert any(inject == "m06" and "EVIDENCE_TRANSFER" in text for inject, text in missed)
+    assert missed, "seed 1 misses some expected actions: the findings above are not vacuous"
 
 
 def test_pool_disruption_and_pending_findings_cite_the_metrics(silk: Log) -> None:

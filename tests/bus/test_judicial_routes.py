@@ -4,6 +4,7 @@ Turkmen prosecutors, case C pursued to Khujand, and Turkmenistan's slow or absen
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -312,9 +313,11 @@ def opened(exercise: UUID, case: str) -> Envelope:
 )
 def test_kz_pgo_writes_to_the_states_its_route_names(case: str, wanted: list[list[str]]) -> None:
     """An opened case gets one letter per country of its scenario route, in order, with
-    the route's facts and suspects; opening it again sends nothing more."""
+    the route's facts and suspects; opening it again sends nothing more (no `no_reply`
+    draw in the way)."""
     exercise = exercise_id_for(SILK_THREAD.sha256, 1)
-    agency = SILK_THREAD.agencies["kz-pgo"]
+    found = SILK_THREAD.agencies["kz-pgo"]
+    agency = replace(found, params=replace(found.params, no_reply=0.0))
     playbook = Prosecutor(agency, SILK_THREAD, exercise, 1)
     given = opened(exercise, case)
     actions = playbook.on_delivery(delivery(given), given, 0)
@@ -334,7 +337,9 @@ def test_kz_pgo_writes_to_the_states_its_route_names(case: str, wanted: list[lis
 def test_a_case_without_a_route_goes_to_one_foreign_prosecutor() -> None:
     """No route in the scenario: one letter to a prosecutor abroad, chosen by a draw."""
     exercise = exercise_id_for(SILK_THREAD.sha256, 1)
-    playbook = Prosecutor(SILK_THREAD.agencies["kz-pgo"], SILK_THREAD, exercise, 1)
+    found = SILK_THREAD.agencies["kz-pgo"]
+    agency = replace(found, params=replace(found.params, no_reply=0.0))
+    playbook = Prosecutor(agency, SILK_THREAD, exercise, 1)
     given = opened(exercise, "KZ-AT-2026-0999")
     letters = [
         a.envelope for a in playbook.on_delivery(delivery(given), given, 0) if isinstance(a, Send)

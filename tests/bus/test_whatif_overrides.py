@@ -132,7 +132,7 @@ def test_a_key_the_format_knows_is_added_where_missing() -> None:
         (
             "pools.kz-uzb.servers=2",
             "--set pools.kz-uzb.servers=2: the scenario has no key 'pools'; its keys: agency, "
-            "background, channel, country, disruption, exercise, inject, jurisdiction, "
+            "background, case, channel, country, disruption, exercise, inject, jurisdiction, "
             "person, playbooks, role_player, translation_pool",
         ),
     ],
