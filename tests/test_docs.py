@@ -189,6 +189,38 @@ def test_the_readme_tour_is_a_real_run(tmp_path: Path) -> None:
     assert _readme_with_tour(readme, _tour_run(tmp_path)) == readme
 
 
+def test_the_tour_names_what_its_run_shows() -> None:
+    """The reasons and compliance rules the tour's notes name (in backticks) are exactly
+    those its printed run shows: the README's seed shows what the tour advertises."""
+    from trafsim_bus.metrics import DELIVERY_REASONS
+    from trafsim_bus.metrics.compliance import RULES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## A tour of the output")
+    block = re.search(r"```text\n(.*?)```", readme[start:], re.DOTALL)
+    assert block
+    shown = block[1]
+    notes = readme[start + block.end() : readme.index("\n## ", start + block.end())]
+
+    def named(title: str, vocabulary: tuple[str, ...]) -> set[str]:
+        note = re.search(rf"- \*\*{title}\*\*(.*?)(?=\n- \*\*|\Z)", notes, re.DOTALL)
+        assert note, title
+        return {word for word in re.findall(r"`(\w+)`", note[1]) if word in vocabulary}
+
+    def printed(heading: str, vocabulary: tuple[str, ...]) -> set[str]:
+        section = shown.split(heading, 1)[1].split("\n\n", 1)[0]
+        return {line.split()[0] for line in section.splitlines()[1:] if line.split()} & set(
+            vocabulary
+        )
+
+    reasons = printed("Where cooperation broke down", DELIVERY_REASONS)
+    rules = printed("Compliance findings", RULES)
+    assert reasons
+    assert rules
+    assert named("Where cooperation broke down", DELIVERY_REASONS) == reasons
+    assert named("Compliance findings", RULES) == rules
+
+
 def test_every_metrics_key_is_documented(tmp_path: Path) -> None:
     """docs/metrics.md describes every key of a real run's metrics document."""
     import json

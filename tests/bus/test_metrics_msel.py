@@ -125,13 +125,17 @@ def test_silk_thread_scorecard_matches_a_check_by_hand_of_six_actions() -> None:
     _, records = play(scenario, 1)
     msel = compute_metrics(records, (records[-1].seq, ""))["msel"]
     chosen = {
-        ("m02", "ALERT to KZ-MIA-AT"): "met",
-        # Checked by hand against the seed-1 log of the scenario with its persons (issue 11
-        # item 3): m04 fires D1 16:00 (seq 296), kz-mia-sh's referral to kz-child is
-        # submitted 4.1 h later (seq 473), past the 3 h window. The persons changed the
-        # scenario's text, hence its exercise id and every playbook's work-time draw.
+        # Re-checked by hand on the seed-1 log after the case files, the intended refusals
+        # and the observers (issue 11 items 4-7) changed the scenario's text, hence its
+        # exercise id and every draw: m02 fires D1 10:30 (seq 270) and the shelter's alert
+        # to kz-mia-at is submitted about 36 h later, past its 12 h window; m04 fires D1
+        # 16:00 and kz-mia-sh's referral to kz-child comes past its 3 h window; kz-mia-at
+        # now hands the seized items to the prosecutor after the live site, within m06's
+        # window; m10's request to the Uzbek FIU comes late; KG-PGO's JIT decision and
+        # KZ-PGO's letter for case C (about 35 h after m11, in a 30-day window) are met.
+        ("m02", "ALERT to KZ-MIA-AT"): "late",
         ("m04", "Child protocol: the girl referred to KZ-CHILD"): "late",
-        ("m06", "EVIDENCE_TRANSFER of the phones"): "missed",
+        ("m06", "EVIDENCE_TRANSFER of the phones"): "met",
         ("m10", "FIN_INTEL_REQUEST to the Uzbek FIU"): "late",
         ("m15", "JIT_DECISION from KG-PGO"): "met",
         ("m11", "Letter of request to TJ-PGO"): "met",
