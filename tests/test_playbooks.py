@@ -170,6 +170,37 @@ def test_a_named_channel_that_does_not_carry_it_is_dropped_from_the_retry() -> N
     assert (question.envelope.channel, again.envelope.channel) == ("referral", None)
 
 
+@pytest.mark.parametrize(
+    ("reason", "fields", "still_planted"),
+    [
+        ("recipient_offline", {}, True),
+        ("link_down", {}, True),
+        ("wrong_jurisdiction", {"redirect_to": "kz-pgo"}, False),
+        ("no_channel", {}, False),
+    ],
+)
+def test_a_teaching_error_resent_as_it_was_stays_planted(
+    reason: str, fields: dict[str, Any], still_planted: bool
+) -> None:
+    """A planted error refused because nobody could take it (offline, link down) is sent
+    again as it was, still planted; one mended by the nack's route is no longer."""
+    playbook = asker()
+    given = envelope("excon", ALERT)
+    playbook.react = lambda *_: [  # type: ignore[method-assign]
+        Draft(
+            ["uz-police"],
+            InfoRequest(questions=["?"]),
+            channel="referral",
+            planted="wrong_route_share",
+        )
+    ]
+    (question,) = sends(playbook.on_delivery(delivered(given), given, 0))
+    assert question.planted == "wrong_route_share"
+    nack = bus_nack(question.envelope, "uz-police", reason, **fields)
+    (again,) = sends(playbook.on_delivery(delivered(nack), nack, HOUR))
+    assert again.planted == ("wrong_route_share" if still_planted else None)
+
+
 def test_retries_stop() -> None:
     """After MAX_RETRIES mended attempts the playbook gives up on a message."""
     playbook = asker()

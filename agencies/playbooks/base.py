@@ -64,6 +64,8 @@ class Playbook:
         self.seed = seed
         self.params = agency.params
         self.sent: dict[UUID, tuple[Envelope, int]] = {}
+        self.planted: dict[UUID, str] = {}
+        """What it sent wrong on purpose → the parameter (a resend repeats the error)."""
         self.seen: set[UUID] = set()
         self.wakes: dict[str, int] = {}
 
@@ -271,6 +273,7 @@ class Playbook:
             return []
         if nack.reason in ("recipient_offline", "link_down"):
             base.delay_us = 24 * HOUR
+            base.planted = self.planted.get(refused.id)
             return [base]
         return []
 
@@ -285,6 +288,8 @@ class Playbook:
                 draft, playbook_envelope_id(self.exercise_id, self.agency, cause, n), now_us
             )
             self.sent[envelope.id] = (envelope, draft.retries)
+            if draft.planted is not None:
+                self.planted[envelope.id] = draft.planted
             delay = draft.delay_us if draft.delay_us is not None else self.work_time(cause, 10 + n)
             sends.append(Send(envelope, delay, draft.planted))
         return sends

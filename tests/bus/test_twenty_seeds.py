@@ -62,39 +62,57 @@ def test_every_delivery_reason_occurs_in_silk_thread() -> None:
     assert [reason for reason in DELIVERY_REASONS if not reasons[reason]] == []
 
 
+PLANTED_RULES = (
+    "personal_data_without_consent",
+    "h2_passed_on",
+    "evidence_over_intelligence_channel",
+    "custody_gap",
+    "interview_without_shared_language",
+)
+"""The compliance rules SILK THREAD plants an error for (issue 11)."""
+
+
 @pytest.mark.slow
-def test_silk_thread_plays_judicial_routes_evidence_and_planted_errors() -> None:
-    """Over the twenty seeds: judicial traffic with Tajikistan and Turkmenistan, evidence
-    handed on with a chain of custody, and a finding of each compliance rule the scenario
-    plants an error for."""
+def test_silk_thread_metrics_show_judicial_routes_evidence_and_planted_errors() -> None:
+    """Over the twenty seeds the metrics document shows judicial traffic with Tajikistan
+    and Turkmenistan, evidence transfers (each with its chain of custody), and a finding of
+    each compliance rule the scenario plants an error for."""
+    pairs: set[str] = set()
+    evidence = 0
     findings: Counter[str] = Counter()
-    custody = 0
     for seed in SEEDS:
-        for rule, found in metrics_of("silk-thread", seed)["compliance"].items():
+        metrics = metrics_of("silk-thread", seed)
+        pairs |= set(metrics["delay_by"]["agency_pair"])
+        evidence += metrics["messages"]["by_type"].get("evidence_transfer", {}).get("submitted", 0)
+        for rule, found in metrics["compliance"].items():
             findings[rule] += len(found)
-        for record in played("silk-thread", seed):
-            if record.kind == "envelope_submitted":
-                body = record.data["envelope"]["body"]
-                if body["kind"] == "evidence_transfer" and body.get("custody"):
-                    custody += 1
-    judicial = {
-        pair
-        for seed in SEEDS
-        for record in played("silk-thread", seed)
-        if record.kind == "delivered"
-        and record.data["kind"] in ("mla_request", "mla_execution_report", "jit_proposal")
-        for pair in [f"{record.data['sender']}>{record.recipient}"]
-    }
-    assert {"kz-pgo>tj-pgo", "kz-pgo>tm-pgo"} <= judicial
-    assert custody >= 20
-    planted = (
-        "personal_data_without_consent",
-        "h2_passed_on",
-        "evidence_over_intelligence_channel",
-        "custody_gap",
-        "interview_without_shared_language",
-    )
-    assert [rule for rule in planted if not findings[rule]] == []
+    assert {"kz-pgo>tj-pgo", "tj-pgo>kz-pgo", "kz-pgo>tm-pgo"} <= pairs
+    assert evidence >= 20
+    assert [rule for rule in PLANTED_RULES if not findings[rule]] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", bundled_names())
+def test_every_finding_comes_from_a_planted_step(name: str) -> None:
+    """Each finding of those rules is about a message a playbook sent wrong on purpose
+    (its submission names the parameter) or an inject's teaching point (the inject's own
+    envelope, or an answer to it)."""
+    unplanned = []
+    for seed in SEEDS:
+        records = played(name, seed)
+        envelopes = {str(r.envelope_id): r for r in records if r.kind == "envelope_submitted"}
+        injected = {str(r.envelope_id) for r in records if r.kind == "inject_fired"}
+        for rule in PLANTED_RULES:
+            for finding in metrics_of(name, seed)["compliance"][rule]:
+                submitted = envelopes[finding["envelope_id"]]
+                answered = submitted.data["envelope"].get("in_reply_to")
+                if not (
+                    submitted.data.get("planted")
+                    or finding["envelope_id"] in injected
+                    or answered in injected
+                ):
+                    unplanned.append(f"{name} seed {seed} {rule}: {finding['detail']}")
+    assert unplanned == []
 
 
 @pytest.mark.slow
