@@ -40,6 +40,7 @@ def test_the_bus_names_the_current_address() -> None:
         "send it to uz-police",
     )
     assert rejected.data["detail"] == "'uz-mvd-old' is an old address of uz-police"
+    assert rejected.data["stage"] == "admission"
 
 
 @pytest.mark.parametrize(
