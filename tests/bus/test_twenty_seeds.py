@@ -116,24 +116,51 @@ def test_every_finding_comes_from_a_planted_step(name: str) -> None:
 
 
 @pytest.mark.slow
-def test_silk_thread_observers_score_each_check_in_every_seed() -> None:
-    """Each observer check SILK THREAD scores gets an observation in every seed: met when
-    its message was sent, not met when the deadline passed first."""
-    checks = sorted(
-        {inject.id.rsplit("-", 1)[0] for inject in load_scenario("silk-thread").injects}
-        - {inject.id for inject in load_scenario("silk-thread").injects}
-    )
-    assert checks == ["o02", "o04", "o06", "o11"]
+@pytest.mark.parametrize("name", bundled_names())
+def test_observers_score_each_check_in_every_seed(name: str) -> None:
+    """Each observer check a scenario scores (a pair of injects `<check>-met` and
+    `<check>-missed`) gets an observation in every seed: met when its message was sent,
+    not met when the deadline passed first."""
+    ids = {inject.id for inject in load_scenario(name).injects}
+    checks = sorted(i.removesuffix("-met") for i in ids if i.endswith("-met"))
+    assert len(checks) >= 4
+    assert all(f"{check}-missed" in ids for check in checks)
     for seed in SEEDS:
+        records = played(name, seed)
         scored = {
             record.data["inject_id"].rsplit("-", 1)[0]
-            for record in played("silk-thread", seed)
-            if record.kind == "inject_fired" and record.data["inject_id"].startswith("o")
+            for record in records
+            if record.kind == "inject_fired"
+            and record.data["inject_id"].rsplit("-", 1)[0] in checks
         }
         assert scored == set(checks), seed
         observations = [
-            record
-            for record in played("silk-thread", seed)
-            if record.kind == "delivered" and record.data["kind"] == "observation"
+            r for r in records if r.kind == "delivered" and r.data["kind"] == "observation"
         ]
         assert len(observations) >= len(checks), seed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", bundled_names())
+def test_evidence_and_intelligence_are_played(name: str) -> None:
+    """Over the twenty seeds each scenario plays evidence transfers, INTERPOL notices
+    through the NCB and its diffusions, observations, and FIU exchanges across borders."""
+    scenario = load_scenario(name)
+    delivered: Counter[str] = Counter()
+    exchanges = 0
+    for seed in SEEDS:
+        metrics = metrics_of(name, seed)
+        for kind, counts in metrics["messages"]["by_type"].items():
+            delivered[kind] += counts["delivered"]
+        for pair in metrics["delay_by"]["agency_pair"]:
+            sender, recipient = (scenario.agency(a) for a in pair.split(">"))
+            if (
+                sender is not None
+                and recipient is not None
+                and (sender.kind, recipient.kind) == ("fiu", "fiu")
+                and sender.country != recipient.country
+            ):
+                exchanges += 1
+    kinds = ("evidence_transfer", "interpol_notice_request", "diffusion", "observation")
+    assert [kind for kind in kinds if not delivered[kind]] == []
+    assert exchanges
