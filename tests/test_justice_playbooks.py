@@ -484,8 +484,8 @@ def test_with_no_police_unit_the_planted_gap_is_a_hand_off_before_the_seizure() 
 
 
 def test_the_planted_gap_comes_as_often_as_its_share_draws() -> None:
-    """In SILK THREAD (share 0.1) a request's evidence has a gap exactly when its key's
-    draw 6 is below the share."""
+    """In SILK THREAD (share 0.1) a request's evidence has a gap exactly when the draw of
+    its key's `custody` decision is below the share."""
     share = SILK.agencies["uz-pgo"].params.custody_gap_share
     assert share == 0.1
     outcomes = []
@@ -494,7 +494,7 @@ def test_the_planted_gap_comes_as_often_as_its_share_draws() -> None:
         letter = letter_from_abroad(pgo, n, CASE_A)
         _, sends = executed(pgo, letter)
         ((envelope, _),) = sent(sends, EvidenceTransfer)
-        planted = draw(pgo, str(letter.id), 6) < share
+        planted = uniform(SEED, "playbook:uz-pgo", f"{letter.id}:custody", 0) < share
         assert bool(chain_gaps(envelope)) == planted
         outcomes.append(planted)
     assert True in outcomes

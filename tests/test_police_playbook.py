@@ -768,12 +768,18 @@ def test_the_consulate_is_asked_about_the_nationals_who_agreed(wrong: int) -> No
     shared = [
         p.person_id for body in bodies(sent, InfoRequest, place["consulate"]) for p in body.persons
     ]
-    case = playbook.cases[place["case"]]
+    consular = {
+        consent.person_id
+        for consent in bodies(sent, ConsentRecord)
+        if any(scope.agency_kind == "consulate" for scope in consent.scope)
+    }
     nationals = [place["speaks"], place["waits"]]
     if wrong:
         assert shared == nationals
     else:
-        assert shared == [p for p in nationals if p in case.consulate_ok]
+        # The consent records the unit sent say who agreed (one of the two, here).
+        assert 0 < len(consular & set(nationals)) < len(nationals)
+        assert shared == [p for p in nationals if p in consular]
 
 
 def test_a_case_without_a_file_is_opened_in_words_that_name_no_offence() -> None:
@@ -1020,25 +1026,44 @@ def test_those_waiting_for_the_interpreter_are_screened_when_the_interpreter_com
     assert deliver(playbook, given(place, playbook, "none", place["interp"], unavailable)) == []
 
 
-def test_a_consulate_gets_its_nationals_details_under_h2() -> None:
-    """The consulate's request is answered with the adults (the bus holds back whoever did
-    not consent), under H2 and the request's own legal basis, in a shared language."""
-    place = world(ONE)
+@pytest.mark.parametrize("wrong", [0.0, 1.0])
+def test_a_consulate_gets_only_its_consenting_nationals_under_h2(wrong: float) -> None:
+    """The consulate's request is answered with the adults of its country who let their
+    consulate see their data (the consent records the unit sent say who), under H2 and the
+    request's own legal basis, in a shared language; on a wrong route (a planted error)
+    with every adult of the case."""
+    place = world(ONE, wrong=wrong)
     playbook = place.police()
-    alert(place, playbook)
+    opened = alert(place, playbook)
+    consular = {
+        envelope.body.person_id
+        for envelope in opened
+        if isinstance(envelope.body, ConsentRecord)
+        and any(scope.agency_kind == "consulate" for scope in envelope.body.scope)
+    }
+    country = place.scenario.agencies[place["consulate"]].country
+    case = playbook.cases[place["case"]]
+    adults = [p.person_id for p in case.adults()]
+    nationals = [p.person_id for p in case.adults() if country in p.citizenship]
+    assert nationals
     body = {"kind": "info_request", "questions": ["Who are our nationals?"]}
     request = given(place, playbook, "consul", place["consulate"], body, legal_basis="consular")
-    (answer,) = deliver(playbook, request)
-    assert isinstance(answer.body, InfoResponse)
-    assert answer.recipients == [place["consulate"]]
-    assert [p.person_id for p in answer.body.persons] == [
-        place["speaks"],
-        place["waits"],
-        place["refugee"],
-    ]
-    assert answer.handling is not None
-    assert answer.handling.codes == ["H2"]
-    assert (answer.legal_basis, answer.language) == ("consular", place["shared"])
+    (answer,) = sends(playbook, request)
+    assert isinstance(answer.envelope.body, InfoResponse)
+    shared = [p.person_id for p in answer.envelope.body.persons]
+    if wrong:
+        assert shared == adults
+        assert answer.planted == "wrong_route_share"
+    else:
+        assert shared == [p for p in nationals if p in consular]
+        assert answer.planted is None
+    assert answer.envelope.recipients == [place["consulate"]]
+    assert answer.envelope.handling is not None
+    assert answer.envelope.handling.codes == ["H2"]
+    assert (answer.envelope.legal_basis, answer.envelope.language) == (
+        "consular",
+        place["shared"],
+    )
 
 
 def test_a_foreign_police_request_is_answered_and_its_recruiters_checked_once() -> None:

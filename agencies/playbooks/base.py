@@ -140,9 +140,16 @@ class Playbook:
         """A draw of the agency's response time."""
         return self.params.response.sample(self.draw(key, i))
 
-    def wrong_route(self, key: str, i: int = 2) -> bool:
-        """Whether this time the agency takes a wrong route, as trainees do."""
-        return self.draw(key, i) < self.params.wrong_route_share
+    def decide(self, key: str, what: str) -> float:
+        """This agency's draw for the decision `what` about `key`: each decision its own
+        stream, so that no two decisions share a draw."""
+        return uniform(self.seed, f"playbook:{self.agency}", f"{key}:{what}", 0)
+
+    def wrong_route(self, key: str, i: int | str = 2) -> bool:
+        """Whether this time the agency takes a wrong route, as trainees do (`i` a draw
+        number, or the name of the decision)."""
+        draw = self.decide(key, i) if isinstance(i, str) else self.draw(key, i)
+        return draw < self.params.wrong_route_share
 
     def agencies(self, *, kind: str, country: str | None = None) -> list[str]:
         """Ids of the agencies of a kind (in a country), in scenario order."""
@@ -290,7 +297,11 @@ class Playbook:
             self.sent[envelope.id] = (envelope, draft.retries)
             if draft.planted is not None:
                 self.planted[envelope.id] = draft.planted
-            delay = draft.delay_us if draft.delay_us is not None else self.work_time(cause, 10 + n)
+            delay = (
+                draft.delay_us
+                if draft.delay_us is not None
+                else self.params.response.sample(self.decide(cause, f"work:{n}"))
+            )
             sends.append(Send(envelope, delay, draft.planted))
         return sends
 

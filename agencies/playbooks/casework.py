@@ -49,6 +49,14 @@ class Case:
         """The adults of the case (their data needs consent)."""
         return [person for person in self.persons if not person.is_minor]
 
+    def consented(self, country: str) -> list[Person]:
+        """The adult nationals of `country` who let its consulate see their data."""
+        return [
+            person
+            for person in self.adults()
+            if country in person.citizenship and person.person_id in self.consulate_ok
+        ]
+
 
 SHOWN = 4
 """How many of a case's persons the playbooks play (the first the scenario lists)."""

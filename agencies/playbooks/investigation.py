@@ -51,11 +51,6 @@ RECRUITER: Final = Subject(
 NO_FILE_QUALIFICATION: Final = "trafficking in persons"
 """A draft letter of request's qualification when the case has no file."""
 
-EVIDENCE_ABROAD: Final = 60
-"""Draw index: an item sent straight to a suspect's police over an intelligence channel."""
-CUSTODY_GAP: Final = 70
-"""Draw index base: item n's chain of custody leaves a holder out (index + n)."""
-
 
 class Investigation(Playbook):
     """A police unit's investigation: what it opens, seizes, traces and asks abroad."""
@@ -163,8 +158,8 @@ class Investigation(Playbook):
         refs = [case.ref]
         drafts: Reaction = []
         if prosecutor is not None:
-            for n, item in enumerate(items):
-                gap = self.draw(key, CUSTODY_GAP + n) < self.params.custody_gap_share
+            for item in items:
+                gap = self.decide(key, f"custody:{item.id}") < self.params.custody_gap_share
                 drafts.append(
                     Draft(
                         [prosecutor],
@@ -175,7 +170,7 @@ class Investigation(Playbook):
                         planted="custody_gap_share" if gap else None,
                     )
                 )
-        if self.wrong_route(key, EVIDENCE_ABROAD):
+        if self.wrong_route(key, "evidence-abroad"):
             drafts.extend(self.evidence_abroad(items[0], file, refs, now_us))
         return drafts
 
@@ -290,7 +285,7 @@ class Investigation(Playbook):
             nationals = [p for p in case.adults() if country in p.citizenship]
             if consulate_id is None or not nationals:
                 continue
-            oversharing = self.wrong_route(key, 50)
+            oversharing = self.wrong_route(key, f"consulate:{country}")
             shared = (
                 nationals
                 if oversharing
@@ -339,7 +334,7 @@ class Investigation(Playbook):
             if police is None:
                 continue
             case.foreign.append(country)
-            wrong = self.wrong_route(key, 40 + len(case.foreign))
+            wrong = self.wrong_route(key, f"interpol:{country}")
             theirs = [s for s in suspects if s.country == country] or suspects
             drafts.append(
                 Draft(
@@ -402,14 +397,18 @@ class Investigation(Playbook):
         ]
 
     def answer_request(self, envelope: Envelope, body: InfoRequest) -> Reaction:
-        """A consulate gets what its nationals consented to; a police force our records,
-        and its country's recruiters are checked with the labour migration agency."""
+        """A consulate gets the data of its nationals who consented to it (on a wrong
+        route, every adult of the case: a planted error); a police force our records, and
+        its country's recruiters are checked with the labour migration agency."""
         sender = self.scenario.agency(envelope.sender)
         if sender is None:
             return []
         if sender.kind == "consulate":
             case = self.held_case(envelope)
-            persons = case.adults() if case else []
+            oversharing = self.wrong_route(str(envelope.id), "consulate-answer")
+            persons = (
+                (case.adults() if oversharing else case.consented(sender.country)) if case else []
+            )
             return [
                 Draft(
                     [envelope.sender],
@@ -424,6 +423,7 @@ class Investigation(Playbook):
                     handling=["H2"],
                     evaluation=("A", 1),
                     legal_basis=envelope.legal_basis,
+                    planted="wrong_route_share" if oversharing and persons else None,
                 )
             ]
         drafts: Reaction = [

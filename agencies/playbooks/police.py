@@ -157,8 +157,11 @@ class Police(Investigation):
         refs = [case.ref]
         drafts: Reaction = []
         interp = self.first(kind="interpretation_service", country=self.me.country)
-        for n, person in enumerate(case.persons):
-            planted = self.draw(key, 40 + n) < self.params.no_interpreter_share
+        for person in case.persons:
+            planted = (
+                self.decide(key, f"interpreter:{person.person_id}")
+                < self.params.no_interpreter_share
+            )
             shared = shares_language(person, self.me.languages)
             if shared or interp is None or planted:
                 drafts.append(
@@ -213,8 +216,8 @@ class Police(Investigation):
         if skip_consent:
             case.done.add("consent_skipped")
         if shelter is not None and not skip_consent:
-            for n, person in enumerate(case.adults()):
-                consulate = self.draw(key, 30 + n) < 0.5
+            for person in case.adults():
+                consulate = self.decide(key, f"consulate-consent:{person.person_id}") < 0.5
                 if consulate:
                     case.consulate_ok.add(person.person_id)
                 drafts.append(
@@ -386,7 +389,9 @@ class Police(Investigation):
             )
             return drafts
         if nack.reason == "consent_missing" and isinstance(body, InfoResponse):
-            kept = [p for p in body.persons if p.is_minor]
+            case = self.held_case(refused)
+            agency = self.scenario.agency(recipient)
+            kept = case.consented(agency.country) if case and agency else []
             return [
                 Draft(
                     [recipient],

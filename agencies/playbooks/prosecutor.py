@@ -373,7 +373,7 @@ class Prosecutor(Playbook):
 
     def custody_gap(self, key: str) -> bool:
         """Whether this office's hand-off for `key` leaves a holder out (a planted error)."""
-        return self.draw(key, 6) < self.params.custody_gap_share
+        return self.decide(key, "custody") < self.params.custody_gap_share
 
     def evidence_gathered(
         self, request: Envelope, body: MlaRequest, item: str, key: str, now_us: int

@@ -1,6 +1,6 @@
 """Every refusal says whether the exercise meant it (`rejected.intended`): a disruption, a
-teaching error a playbook drew under a scenario parameter, or an inject (its envelope, or
-an answer to one); null when nothing planned it. What it rests on survives a restore."""
+teaching error a playbook drew under a scenario parameter, or an inject's own envelope;
+null when nothing planned it. What it rests on survives a restore."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ QUESTION = {"kind": "info_request", "questions": ["Who holds this number?"]}
 
 class Hasty:
     """kz-police as a trainee plays it: to the m02 alert it answers with a question over
-    the hotline (refused: an answer to an inject), and sends one question wrong now and
-    one later under `wrong_route_share`, and one wrong by no plan at all."""
+    the hotline (refused, and not planned by the inject it answers), and sends one
+    question wrong now and one later under `wrong_route_share`, and one wrong by no plan
+    at all."""
 
     agency = "kz-police"
 
@@ -99,7 +100,8 @@ def test_each_refusal_names_what_planned_it() -> None:
     assert m02 == "m02"
     found = rejected_by_envelope(records)
     assert found[inject_envelope] == {"by": "inject", "id": "m09"}
-    assert found[ids["answer"]] == {"by": "inject", "id": "m02"}
+    # An answer to an inject is its sender's own doing: nothing planned its refusal.
+    assert found[ids["answer"]] is None
     assert found[ids["planted-now"]] == {"by": "playbook", "parameter": "wrong_route_share"}
     assert found[ids["planted-later"]] == {"by": "playbook", "parameter": "custody_gap_share"}
     assert found[ids["unplanned"]] is None

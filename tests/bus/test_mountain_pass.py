@@ -282,8 +282,9 @@ def test_traffic_crosses_into_kyrgyzstan_and_tajikistan(
                 _country(MOUNTAIN_PASS, str(record.recipient)),
             }
         )
-        crossed.add((kind, *countries) if len(countries) == 2 else (kind, countries[0], ""))
-        crossed.add((f"channel:{record.data['delivery']['channel']}", *countries[:2]))
+        pair = (countries[0], countries[1] if len(countries) == 2 else "")
+        crossed.add((kind, *pair))
+        crossed.add((f"channel:{record.data['delivery']['channel']}", *pair))
     assert ("mla_request", "KG", "KZ") in crossed
     assert ("mla_request", "KZ", "TJ") in crossed
     police = {("info_request", "KG", "KZ"), ("diffusion", "KG", "KZ")}
@@ -294,49 +295,6 @@ def test_traffic_crosses_into_kyrgyzstan_and_tajikistan(
 
 
 # -- breakdowns ----------------------------------------------------------------------------
-
-
-def _designed(scenario: Scenario, record: Record, envelope: dict[str, Any]) -> bool:
-    """Whether a refusal is one the scenario designs (its comments say why) or a trainee
-    error the playbooks plant: never a channel or competence the scenario forgot."""
-    reason = record.data["reason"]
-    kind = envelope["body"]["kind"]
-    recipient = scenario.agencies[str(record.recipient)]
-    sender = scenario.agencies[envelope["sender"]]
-    if reason in ("consent_missing", "handling_violation"):
-        return True  # consent and handling traps: the consulate's request, H2 passed on
-    if reason == "wrong_jurisdiction":
-        # only prosecutors send letters of request: "send it through kz-pgo"
-        return kind == "mla_request" and sender.kind != "prosecutor"
-    if reason == "no_channel":
-        # Tajikistan is not in the TRM working group (only IOM reaches it) ...
-        tjk_trm = kind == "trm_referral" and recipient.country == "TJ" and sender.country == "KZ"
-        # ... or the sender named a channel that does not carry it (a planted wrong route)
-        return tjk_trm or envelope.get("channel") is not None
-    return False
-
-
-def test_every_refusal_is_one_the_scenario_designs(played: dict[int, list[Record]]) -> None:
-    """Seeds 1 to 4: cooperation breaks down for the reasons the scenario builds in
-    (jurisdiction, the TRM without Tajikistan, consent, handling, a named wrong channel),
-    never for a missing channel or competence; and the TRM without Tajikistan and the
-    consent traps do bite."""
-    seen: set[str] = set()
-    for seed, records in played.items():
-        envelopes = _envelopes(records)
-        for record in records:
-            if record.kind != "rejected":
-                continue
-            envelope = envelopes[str(record.envelope_id)]
-            assert _designed(MOUNTAIN_PASS, record, envelope), (
-                f"seed {seed}: {envelope['sender']} → {record.recipient} "
-                f"{envelope['body']['kind']}: {record.data['reason']} ({record.data.get('detail')})"
-            )
-            seen.add(record.data["reason"])
-    assert {"no_channel", "consent_missing"} <= seen
-
-
-# -- determinism ---------------------------------------------------------------------------
 
 
 def test_same_seed_same_head_in_another_process(

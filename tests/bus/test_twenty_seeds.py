@@ -42,17 +42,40 @@ def refusals(name: str) -> list[tuple[int, Record]]:
     ]
 
 
+PLANTED_REASONS = {
+    "wrong_route_share": {
+        "no_channel",
+        "wrong_jurisdiction",
+        "consent_missing",
+        "handling_violation",
+        "unknown_recipient",
+        "not_competent",
+    },
+    "custody_gap_share": set(),
+    "no_interpreter_share": set(),
+}
+"""What each planted error may be refused for: a wrong route by a barrier of routing,
+consent or handling; a custody gap or an interview without an interpreter never (the
+bus carries them, the compliance rules find them)."""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", bundled_names())
 def test_every_refusal_is_intended(name: str) -> None:
     """No refusal comes from a mismatch between a playbook and the scenario: each names
-    the disruption, the teaching-error parameter or the inject behind it."""
-    unintended = [
-        f"seed {seed} seq {r.seq}: {r.data['sender']} → {r.recipient} {r.data['kind']} "
-        f"{r.data['reason']} ({r.data['detail']})"
-        for seed, r in refusals(name)
-        if r.data["intended"] is None
-    ]
+    the disruption, the teaching-error parameter or the inject behind it, and a planted
+    error is refused only for a reason its kind of error can meet."""
+    unintended = []
+    for seed, r in refusals(name):
+        intended = r.data["intended"]
+        planted = intended is not None and intended["by"] == "playbook"
+        if intended is None or (
+            planted and r.data["reason"] not in PLANTED_REASONS[intended["parameter"]]
+        ):
+            unintended.append(
+                f"seed {seed} seq {r.seq}: {r.data['sender']} → {r.recipient} "
+                f"{r.data['kind']} {r.data['reason']} ({r.data['detail']}) {intended}"
+            )
     assert unintended == []
 
 
@@ -62,14 +85,15 @@ def test_every_delivery_reason_occurs_in_silk_thread() -> None:
     assert [reason for reason in DELIVERY_REASONS if not reasons[reason]] == []
 
 
-PLANTED_RULES = (
-    "personal_data_without_consent",
-    "h2_passed_on",
-    "evidence_over_intelligence_channel",
-    "custody_gap",
-    "interview_without_shared_language",
-)
-"""The compliance rules SILK THREAD plants an error for (issue 11)."""
+PLANTED_RULES = {
+    "personal_data_without_consent": "wrong_route_share",
+    "h2_passed_on": "wrong_route_share",
+    "evidence_over_intelligence_channel": "wrong_route_share",
+    "custody_gap": "custody_gap_share",
+    "interview_without_shared_language": "no_interpreter_share",
+}
+"""The compliance rules the scenarios plant an error for (issue 11), and the parameter
+under which the playbooks plant it."""
 
 
 @pytest.mark.slow
@@ -95,22 +119,18 @@ def test_silk_thread_metrics_show_judicial_routes_evidence_and_planted_errors() 
 @pytest.mark.parametrize("name", bundled_names())
 def test_every_finding_comes_from_a_planted_step(name: str) -> None:
     """Each finding of those rules is about a message a playbook sent wrong on purpose
-    (its submission names the parameter) or an inject's teaching point (the inject's own
-    envelope, or an answer to it)."""
+    under the parameter that plants that kind of error (its submission names it)."""
     unplanned = []
     for seed in SEEDS:
         records = played(name, seed)
-        envelopes = {str(r.envelope_id): r for r in records if r.kind == "envelope_submitted"}
-        injected = {str(r.envelope_id) for r in records if r.kind == "inject_fired"}
-        for rule in PLANTED_RULES:
+        planted = {
+            str(r.envelope_id): r.data.get("planted")
+            for r in records
+            if r.kind == "envelope_submitted"
+        }
+        for rule, parameter in PLANTED_RULES.items():
             for finding in metrics_of(name, seed)["compliance"][rule]:
-                submitted = envelopes[finding["envelope_id"]]
-                answered = submitted.data["envelope"].get("in_reply_to")
-                if not (
-                    submitted.data.get("planted")
-                    or finding["envelope_id"] in injected
-                    or answered in injected
-                ):
+                if planted[finding["envelope_id"]] != parameter:
                     unplanned.append(f"{name} seed {seed} {rule}: {finding['detail']}")
     assert unplanned == []
 

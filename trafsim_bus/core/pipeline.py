@@ -549,18 +549,16 @@ class Pipeline:
 
     def intended(self, envelope: Envelope, disruption_id: str | None) -> dict[str, str] | None:
         """Why a refusal is part of the exercise: a disruption, a teaching error a playbook
-        drew under a scenario parameter, or an inject (the envelope, or what it answers);
-        None when nothing planned it."""
+        drew under a scenario parameter, or an inject's own envelope; None when nothing
+        planned it (a team's answer to an inject is the team's, not the scenario's)."""
         if disruption_id is not None:
             return {"by": "disruption", "id": disruption_id}
         planted = self.state.registry.planted.get(envelope.id)
         if planted is not None:
             return {"by": "playbook", "parameter": planted}
-        injects = self.state.msel.sent
-        for envelope_id in (envelope.id, envelope.in_reply_to):
-            inject = injects.get(envelope_id) if envelope_id is not None else None
-            if inject is not None:
-                return {"by": "inject", "id": inject}
+        inject = self.state.msel.sent.get(envelope.id)
+        if inject is not None:
+            return {"by": "inject", "id": inject}
         return None
 
     def drop(
