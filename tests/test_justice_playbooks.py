@@ -1094,3 +1094,20 @@ def test_the_planted_custody_gap_is_found_by_the_compliance_rule(share: float) -
     else:
         assert found == []
         assert receipt["status"] == "accepted"
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_the_inspectorate_is_kept_at_the_gate_as_often_as_the_scenario_says(
+    share: float,
+) -> None:
+    """`access_refused_share`: SILK THREAD's inspectors (share 1, no unannounced access in
+    Kazakh law) are always refused entry and propose a joint visit; with share 0 they go
+    in and ask the police to identify the workers."""
+    assert SILK.agencies["kz-li"].params.access_refused_share == 1.0
+    li = build(LabourInspection, SILK, "kz-li", access_refused_share=share)
+    envelope = alert(li, f"gate:{share}", [CASE_A], est_persons=14)
+    ((_, report),) = sent(deliver(li, envelope, HOUR), LabourInspectionReport)
+    assert report.access_obstructed is (share == 1.0)
+    assert ("entry refused" in report.findings) is (share == 1.0)
+    assert ("joint visit" in report.findings) is (share == 1.0)
+    assert ("let in" in report.findings) is (share == 0.0)

@@ -38,6 +38,14 @@ PLACES = (
     "Kazakh",
     "Afghan",
     "Dari",
+    "Pashto",
+    "Karakalpak",
+    "Pamiri",
+    "Dubai",
+    "Karaganda",
+    "Fergana",
+    "Nukus",
+    "Khorog",
 )
 """Places and peoples of the region's stories: a playbook naming one is bound to a story."""
 
@@ -62,11 +70,14 @@ def scenario_literals() -> dict[str, str]:
         for agency in scenario.agencies.values():
             if agency.id != "excon":
                 found[agency.id] = f"agency of {name}"
+            for retired in agency.retired_ids:
+                found[retired] = f"old agency address of {name}"
             for language in agency.languages:
                 found[language] = f"language of {name}"
-        for country in scenario.countries:
-            if country != "excon":
-                found[country] = f"country of {name}"
+        for country in scenario.countries.values():
+            if country.id != "excon":
+                found[country.id] = f"country of {name}"
+                found[country.name] = f"country name of {name}"
         for channel in scenario.channels:
             found[channel.id] = f"channel of {name}"
         for pool in scenario.pools:
@@ -78,6 +89,7 @@ def scenario_literals() -> dict[str, str]:
             found[person.nationality] = f"nationality of {name}"
         for case in scenario.cases:
             found[case.ref] = f"case of {name}"
+            found[case.title] = f"case title of {name}"
             for item in case.evidence:
                 found[item.id] = f"seized item of {name}"
                 if item.seal_no:
@@ -100,13 +112,26 @@ def strings_of(path: Path) -> Iterator[tuple[int, str]]:
             yield node.lineno, node.value
 
 
+def named(literal: str, text: str) -> bool:
+    """Whether `text` is `literal`, or has it as a word of its own when it is more than a
+    plain lower-case word (an id such as `kz-mia-at` or `KZ-AT-2026-0141`, or a name such
+    as `Kazakhstan`, inside a sentence or an f-string's fixed part); a plain word such as
+    the role-player id `court` is only caught alone, as English uses it too."""
+    if text == literal:
+        return True
+    if re.fullmatch(r"[a-z]+", literal):
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(literal)}(?![\w-])", text) is not None
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_no_playbook_module_names_a_scenario_fact(module: str) -> None:
     literals = scenario_literals()
     found = []
     for line, text in strings_of(PLAYBOOKS / module):
-        if text in literals and text not in VOCABULARY:
-            found.append(f"{module}:{line}: {text!r} is a {literals[text]}")
+        for literal, what in literals.items():
+            if literal not in VOCABULARY and named(literal, text):
+                found.append(f"{module}:{line}: {text!r} names {literal!r}, a {what}")
         for place in PLACES:
             if re.search(rf"\b{place}", text):
                 found.append(f"{module}:{line}: {text!r} names {place}")
@@ -122,6 +147,10 @@ def test_the_scan_finds_what_it_looks_for() -> None:
     literals = scenario_literals()
     for known in ("kz-mia-at", "b-tm-01", "KZ-AT-2026-0141", "TM", "interpol", "tuk", "sister-a"):
         assert known in literals, known
+    assert named("kz-mia-at", "ask kz-mia-at first")
+    assert named("Kazakhstan", "workers placed in Kazakhstan")
+    assert not named("kz-mia", "kz-mia-at")
+    assert not named("court", "a court decision")
     assert any(pattern.search("+996555123456") for pattern in PATTERNS)
     assert any(pattern.search("card 4400-XXXX-7781") for pattern in PATTERNS)
     assert any(pattern.search("KZ CC 128(3)") for pattern in PATTERNS)

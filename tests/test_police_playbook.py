@@ -1355,7 +1355,7 @@ def test_another_world_gets_its_own_facts_and_none_of_silk_threads() -> None:
     mla = of(sent, MlaRequest)[0].body
     assert isinstance(mla, MlaRequest)
     assert mla.legal_qualification == list(file.qualification)
-    assert mla.questions == ["Who placed the advertisement?", "Who received the payments?"]
+    assert mla.questions == ["Who recruited the persons named?", "Who received the payments?"]
     own = {str(value) for value in TWO.values()}
     foreign = (set(scenario_literals()) | {str(value) for value in ONE.values()}) - own - VOCABULARY
     found = sorted({s for s in strings(msgspec.to_builtins(sent)) if s in foreign})

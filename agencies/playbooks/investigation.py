@@ -512,7 +512,7 @@ class Investigation(Playbook):
             actions_requested=["interrogate_witness", "obtain_records"],
             questions=list(file.questions)
             if file and file.questions
-            else ["Who placed the advertisement?", "Who received the payments?"],
+            else ["Who recruited the persons named?", "Who received the payments?"],
             suspects=list(body.subjects) or (list(file.suspects) if file else []),
             procedural_rights_notice=True,
         )

@@ -319,6 +319,7 @@ class LabourInspection(Playbook):
             return []
         case = self.case_file(envelope)
         site = (case.site if case else "") or body.location or "the site named in the alert"
+        refused = self.decide(key, "access") < self.params.access_refused_share
         return [
             Draft(
                 [target],
@@ -328,10 +329,10 @@ class LabourInspection(Playbook):
                     if case is not None and case.isic_section
                     else isic_section(site, body.location or ""),
                     inspected_at=self.at(now_us),
-                    access_obstructed=True,
+                    access_obstructed=refused,
                     workers_count=body.est_persons,
                     indicators=list(body.indicators_observed),
-                    findings=inspection_findings(site, body),
+                    findings=inspection_findings(site, body, refused=refused),
                 ),
                 reply_to=envelope,
                 legal_basis="domestic_cpc",
@@ -357,9 +358,13 @@ class LabourInspection(Playbook):
         ]
 
 
-def inspection_findings(site: str, alert: Alert) -> str:
-    """An unannounced inspection refused entry, and what the alert said of the site."""
-    said = [f"Unannounced inspection of {site}: entry refused."]
+def inspection_findings(site: str, alert: Alert, *, refused: bool) -> str:
+    """An unannounced inspection (refused entry, or let in), and what the alert said of
+    the site."""
+    said = [
+        f"Unannounced inspection of {site}: "
+        + ("entry refused." if refused else "the inspectors were let in.")
+    ]
     if alert.est_persons:
         said.append(f"About {alert.est_persons} workers reported there.")
     if alert.suspected_exploitation:
@@ -372,5 +377,7 @@ def inspection_findings(site: str, alert: Alert) -> str:
     said.append(
         "The inspectorate cannot enter without the employer's consent or a prosecutor's "
         "authorisation: a joint visit with the police is proposed."
+        if refused
+        else "Indicators of forced labour seen: the police are asked to identify the workers."
     )
     return " ".join(said)

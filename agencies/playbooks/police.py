@@ -124,7 +124,7 @@ class Police(Investigation):
 
     def open_case(self, envelope: Envelope, alert: Alert | None, now_us: int) -> Reaction:
         """Open the case once: screen, identify, protect, investigate, ask abroad; after a
-        live-site inject (no alert), hand over what the unit seized, once per case."""
+        inject from the site itself (no alert), hand over what the unit seized, once per case."""
         case = self.case(envelope)
         key = str(envelope.id)
         file = self.case_file(refs=[case.ref])

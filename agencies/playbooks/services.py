@@ -527,7 +527,12 @@ class LabourMigrationAgency(Playbook):
         return [
             Draft(
                 [envelope.sender],
-                InfoResponse(findings=["The recruiting firm's licence was withdrawn last year."]),
+                InfoResponse(
+                    findings=[
+                        "The licensing register was checked: the firms and agents asked "
+                        "about are listed in the annex with their licence status."
+                    ]
+                ),
                 reply_to=envelope,
                 handling=["H0"],
                 evaluation=("A", 1),

@@ -388,6 +388,7 @@ class Resolver(Checks):
             "decline_share",
             "no_interpreter_share",
             "custody_gap_share",
+            "access_refused_share",
         ):
             value, where = pick(name)
             if value is not None and not 0 <= value <= 1:
@@ -405,6 +406,7 @@ class Resolver(Checks):
             mla=self.mla_routes(mla_path, mla or []),
             no_interpreter_share=pick("no_interpreter_share")[0] or 0.0,
             custody_gap_share=pick("custody_gap_share")[0] or 0.0,
+            access_refused_share=pick("access_refused_share")[0] or 0.0,
         )
 
     def mla_routes(self, path: str, routes: list[raw.MlaRoute]) -> tuple[MlaRoute, ...]:

@@ -87,6 +87,9 @@ class PlaybookParams:
     """Share of interviews held without the interpreter the SOP asks for (a planted error)."""
     custody_gap_share: float = 0.0
     """Share of evidence hand-offs whose chain of custody leaves a holder out (planted)."""
+    access_refused_share: float = 0.0
+    """Share of a labour inspectorate's visits refused entry at the gate (where the law
+    gives inspectors no unannounced access)."""
 
     def mla_route(self, case: str) -> MlaRoute | None:
         """The letter-of-request route this agency's scenario data gives for `case`."""

@@ -80,6 +80,7 @@ class PlaybookParams(_Table, kw_only=True, forbid_unknown_fields=True, frozen=Tr
     mla: list[MlaRoute] | None = None
     no_interpreter_share: float | None = None
     custody_gap_share: float | None = None
+    access_refused_share: float | None = None
 
 
 class Agency(_Table, kw_only=True, forbid_unknown_fields=True, frozen=True):
