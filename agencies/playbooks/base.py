@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 from uuid import UUID, uuid5
 
 import msgspec
@@ -170,6 +170,22 @@ class Playbook:
     def language(self) -> Language:
         """The agency's first working language: what it writes in."""
         return cast(Language, self.me.languages[0])
+
+    def ack(
+        self,
+        envelope: Envelope,
+        note: str,
+        *,
+        status: Literal["received", "accepted"] = "accepted",
+        delay_us: int | None = None,
+    ) -> Draft:
+        """A receipt of `envelope` with a note on what happens to it."""
+        return Draft(
+            [envelope.sender],
+            Ack(ack_of=envelope.id, status=status, note=note[:500]),
+            reply_to=envelope,
+            delay_us=delay_us,
+        )
 
     def accept_and_report(self, envelope: Envelope, note: str, progress: str) -> list[Draft]:
         """Accept a referral now, and report the case's progress some days later."""

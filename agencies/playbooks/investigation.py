@@ -112,11 +112,7 @@ class Investigation(Playbook):
         return [
             Draft(
                 [fiu],
-                FinIntelRequest(
-                    instruments=list(file.instruments),
-                    counterparties=persons_suspected(file),
-                    grounds=f"{file.offence}, case {file.ref}: {file.summary}",
-                ),
+                money_request(file, f"{file.offence}, case {file.ref}: {file.summary}"),
                 case_refs=[case.ref],
                 handling=["H0"],
             )
@@ -549,17 +545,26 @@ class Investigation(Playbook):
         return [
             Draft(
                 [fiu],
-                FinIntelRequest(
-                    instruments=list(file.instruments),
-                    counterparties=persons_suspected(file),
-                    freeze_requested=True,
-                    grounds=f"The money of case {file.ref} ({file.offence}) runs through these "
+                money_request(
+                    file,
+                    f"The money of case {file.ref} ({file.offence}) runs through these "
                     f"instruments: freeze them{counterparts}.",
+                    freeze=True,
                 ),
                 reply_to=envelope,
                 handling=["H0"],
             )
         ]
+
+
+def money_request(file: CaseFile, grounds: str, *, freeze: bool = False) -> FinIntelRequest:
+    """The case file's instruments to trace (and freeze), its suspects as counterparties."""
+    return FinIntelRequest(
+        instruments=list(file.instruments),
+        counterparties=persons_suspected(file),
+        freeze_requested=freeze,
+        grounds=grounds,
+    )
 
 
 def persons_suspected(file: CaseFile) -> list[Subject]:

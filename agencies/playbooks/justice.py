@@ -24,7 +24,7 @@ from protocols.police import (
     IsicSection,
     LabourInspectionReport,
 )
-from protocols.receipts import Ack, Nack
+from protocols.receipts import Nack
 from trafsim_bus.core.participants import Wake
 from trafsim_bus.scenario.model import Agency, Scenario
 
@@ -145,15 +145,10 @@ class NationalCentralBureau(Playbook):
         ]
         countries = len({self.country_of(a) for a in targets})
         drafts: Reaction = [
-            Draft(
-                [envelope.sender],
-                Ack(
-                    ack_of=envelope.id,
-                    status="accepted",
-                    note=f"Legal review passed: {body.colour} notice requested; "
-                    f"diffusion sent to {countries} countries.",
-                ),
-                reply_to=envelope,
+            self.ack(
+                envelope,
+                f"Legal review passed: {body.colour} notice requested; "
+                f"diffusion sent to {countries} countries.",
             )
         ]
         for target in targets:

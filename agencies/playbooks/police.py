@@ -41,7 +41,7 @@ from protocols.police import (
     InfoResponse,
     LabourInspectionReport,
 )
-from protocols.receipts import Ack, Nack
+from protocols.receipts import Nack
 from trafsim_bus.scenario.model import CaseFile
 from trafsim_bus.timebase import HOUR
 
@@ -97,15 +97,13 @@ class Police(Investigation):
         if isinstance(body, Alert | Inject):
             return self.open_case(envelope, body if isinstance(body, Alert) else None, now_us)
         if isinstance(body, LabourInspectionReport):
+            kept_out = body.access_obstructed
             return [
-                Draft(
-                    [envelope.sender],
-                    Ack(
-                        ack_of=envelope.id,
-                        status="accepted",
-                        note="Joint visit planned with the inspectorate.",
-                    ),
-                    reply_to=envelope,
+                self.ack(
+                    envelope,
+                    "Joint visit planned with the inspectorate."
+                    if kept_out
+                    else "The workers will be identified; the inspection's findings join the file.",
                 )
             ]
         if isinstance(body, ReferralResponse):

@@ -26,7 +26,7 @@ from protocols.judicial import (
 from protocols.police import (
     FinIntelRequest,
 )
-from protocols.receipts import Ack, Nack
+from protocols.receipts import Nack
 from trafsim_bus.core.participants import Wake
 from trafsim_bus.scenario.model import Agency, CaseFile, Scenario
 from trafsim_bus.timebase import DAY
@@ -137,17 +137,7 @@ class Prosecutor(Playbook):
     def join_claim(self, envelope: Envelope, body: CompensationClaim) -> Reaction:
         """Join a civil claim to the case; to secure it, ask the FIU to freeze the case
         file's instruments (none named: nothing to freeze)."""
-        drafts: Reaction = [
-            Draft(
-                [envelope.sender],
-                Ack(
-                    ack_of=envelope.id,
-                    status="accepted",
-                    note="Civil claim joined to the criminal case.",
-                ),
-                reply_to=envelope,
-            )
-        ]
+        drafts: Reaction = [self.ack(envelope, "Civil claim joined to the criminal case.")]
         refs = [body.case_number] if body.case_number else []
         case = self.case_file(refs=[*refs, *envelope.case_refs])
         fiu = self.first(kind="fiu", country=self.me.country)
@@ -182,11 +172,7 @@ class Prosecutor(Playbook):
             status = "accepted"
             checked = "hash verified" if body.sha256 else "seal checked"
             note = f"Chain of custody whole; {checked}."
-        return Draft(
-            [envelope.sender],
-            Ack(ack_of=envelope.id, status=status, note=note[:500]),
-            reply_to=envelope,
-        )
+        return self.ack(envelope, note, status=status)
 
     def document(
         self,
@@ -321,14 +307,7 @@ class Prosecutor(Playbook):
             self.params.execution.sample(self.draw(key, 5)) if self.params.execution else 30 * DAY
         )
         return [
-            Draft(
-                [envelope.sender],
-                Ack(
-                    ack_of=envelope.id, status="accepted", note="Registered and sent for execution."
-                ),
-                reply_to=envelope,
-                delay_us=self.work_time(key),
-            ),
+            self.ack(envelope, "Registered and sent for execution.", delay_us=self.work_time(key)),
             Wake(f"execute:{key}", execution),
         ]
 

@@ -14,15 +14,13 @@ from agencies.playbooks.justice import (
 )
 from agencies.playbooks.police import Police
 from agencies.playbooks.prosecutor import Prosecutor
-from agencies.playbooks.services import (
-    ChildProtection,
+from agencies.playbooks.services import ChildProtection, Shelter, SocialServices
+from agencies.playbooks.support import (
     Consulate,
     InternationalOrganisation,
     InterpretationService,
     LabourMigrationAgency,
     NationalCoordinator,
-    Shelter,
-    SocialServices,
 )
 from trafsim_bus.scenario.model import EXCON, Scenario
 
