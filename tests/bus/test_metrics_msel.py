@@ -127,16 +127,15 @@ def test_silk_thread_scorecard_matches_a_check_by_hand_of_six_actions() -> None:
     chosen = {
         # Re-checked by hand on the seed-1 log after issue 11 items 4-7 changed the
         # scenario's text and gave each playbook decision its own draw: m02 fires D1 10:30
-        # (seq 270), but the shelter's `no_reply` draw for the call is 0.018 (< 0.02), so
-        # its first alert to kz-mia-at is the forwarding of m05's tip about 36 h later,
-        # past the 12 h window; m04's referral to kz-child comes 1.7 h after it (3 h
-        # window); kz-mia-at hands the seized items to the prosecutor 1.7 h after m06;
-        # m10's request to the Uzbek FIU 18 h after it (1 d window); KG-PGO's JIT
-        # decision and KZ-PGO's letter for case C (40 h after m11, 30-day window) are met.
-        ("m02", "ALERT to KZ-MIA-AT"): "late",
+        # (seq 267) and the shelter's alert to kz-mia-at follows an hour later (12 h
+        # window); m04's referral to kz-child 0.6 h after it (3 h window); kz-mia-at hands
+        # the seized items to the prosecutor 1.1 h after m06; m10's request to the Uzbek
+        # FIU comes 85 h after it, past its 1 d window; KG-PGO's JIT decision and KZ-PGO's
+        # letter for case C (148 h after m11, 30-day window) are met.
+        ("m02", "ALERT to KZ-MIA-AT"): "met",
         ("m04", "Child protocol: the girl referred to KZ-CHILD"): "met",
         ("m06", "EVIDENCE_TRANSFER of the phones"): "met",
-        ("m10", "FIN_INTEL_REQUEST to the Uzbek FIU"): "met",
+        ("m10", "FIN_INTEL_REQUEST to the Uzbek FIU"): "late",
         ("m15", "JIT_DECISION from KG-PGO"): "met",
         ("m11", "Letter of request to TJ-PGO"): "met",
     }
