@@ -1,0 +1,110 @@
+"""Timing a subject beside its reference: repeats, medians, the ratio, and a check that
+both computed the same thing (a benchmark that measures a wrong answer measures nothing)."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of a benchmark: what it runs and what it computed."""
+
+    label: str
+    run: Callable[[], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    """A subject and its reference over the same `units` of work; `same` says whether the
+    two results agree (the model results of both sides)."""
+
+    name: str
+    units: int
+    unit: str
+    subject: Side
+    reference: Side
+    same: Callable[[Any, Any], bool]
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Result:
+    """Medians of each side, the ratio (reference time / subject time: 1 is as fast as the
+    reference, 0.5 twice as slow) and whether the results agreed."""
+
+    name: str
+    units: int
+    unit: str
+    subject: str
+    reference: str
+    subject_s: float
+    reference_s: float
+    agreed: bool
+    note: str = ""
+    samples: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.reference_s / self.subject_s if self.subject_s else float("inf")
+
+    def document(self) -> dict[str, Any]:
+        """The result as the `--json` document keeps it."""
+        return {
+            "name": self.name,
+            "units": self.units,
+            "unit": self.unit,
+            "subject": self.subject,
+            "reference": self.reference,
+            "subject_s": self.subject_s,
+            "reference_s": self.reference_s,
+            "ratio": self.ratio,
+            "agreed": self.agreed,
+            "note": self.note,
+            "samples": self.samples,
+        }
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall seconds of one call, and what it returned."""
+    start = time.perf_counter()
+    value = run()
+    return time.perf_counter() - start, value
+
+
+def measure(benchmark: Benchmark, repeats: int, progress: Callable[[str], None]) -> Result:
+    """Run both sides `repeats` times, alternating so that a noisy neighbour hits both."""
+    subject: list[float] = []
+    reference: list[float] = []
+    agreed = True
+    for n in range(repeats):
+        progress(f"{benchmark.name}: run {n + 1} of {repeats}")
+        seconds, mine = timed(benchmark.subject.run)
+        subject.append(seconds)
+        seconds, theirs = timed(benchmark.reference.run)
+        reference.append(seconds)
+        agreed = agreed and benchmark.same(mine, theirs)
+    return Result(
+        name=benchmark.name,
+        units=benchmark.units,
+        unit=benchmark.unit,
+        subject=benchmark.subject.label,
+        reference=benchmark.reference.label,
+        subject_s=statistics.median(subject),
+        reference_s=statistics.median(reference),
+        agreed=agreed,
+        note=benchmark.note,
+        samples={"subject": subject, "reference": reference},
+    )
+
+
+def progress_line(message: str) -> None:
+    """Show where the run is, on one rewritten line of a terminal's stderr."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r\x1b[K{message}")
+        sys.stderr.flush()

@@ -1,0 +1,156 @@
+"""The benchmarks, each beside its reference: the log writer against raw `executemany`,
+`trafsim verify` against the hash-chain script of docs/log-schema.md, and the start-up of
+`trafsim run` against the interpreter's own."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+
+from bench.harness import Benchmark, Side
+from bench.workloads import records_of, write_log
+from trafsim_bus import verify_log
+from trafsim_bus.log.records import Record, canonical
+
+COLUMNS = (
+    "seq, t_us, kind, cause_seq, origin, envelope_id, recipient, disruption_id, pool_id, "
+    "data, wall_time, hash"
+)
+
+
+def rows_of(records: tuple[Record, ...]) -> list[tuple[object, ...]]:
+    """The rows the writer puts in `events`, hashes included, made outside the timing."""
+    rows: list[tuple[object, ...]] = []
+    previous = bytes(32)
+    for record in records:
+        previous = hashlib.sha256(previous + canonical(record)).digest()
+        rows.append(
+            (
+                record.seq,
+                record.t_us,
+                record.kind,
+                record.cause_seq,
+                record.origin,
+                record.envelope_id,
+                record.recipient,
+                record.disruption_id,
+                record.pool_id,
+                msgspec.json.encode(record.data, order="sorted").decode(),
+                "2026-12-01T00:00:00+00:00",
+                previous.hex(),
+            )
+        )
+    return rows
+
+
+def last_hash(path: Path) -> tuple[int, str]:
+    """The number of rows of a log file and the hash of its last one."""
+    with sqlite3.connect(path) as conn:
+        count, last = conn.execute(
+            "SELECT count(*), (SELECT hash FROM events ORDER BY seq DESC LIMIT 1) FROM events"
+        ).fetchone()
+    return int(count), str(last)
+
+
+def writer(factor: float, folder: Path) -> Benchmark:
+    """The event-log writer (hash chain, projections, indexes) against raw `executemany`
+    of the same rows into a bare table, in one transaction."""
+    records = records_of(factor)
+    rows = rows_of(records)
+    runs = iter(range(1_000_000))
+
+    def ours() -> tuple[int, str]:
+        path = folder / f"writer-{next(runs)}.db"
+        write_log(records, path)
+        return last_hash(path)
+
+    def raw() -> tuple[int, str]:
+        path = folder / f"raw-{next(runs)}.db"
+        with sqlite3.connect(path) as conn:
+            conn.execute(f"CREATE TABLE events ({COLUMNS})")
+            conn.executemany(f"INSERT INTO events ({COLUMNS}) VALUES ({', '.join('?' * 12)})", rows)
+        return last_hash(path)
+
+    return Benchmark(
+        name="log writer",
+        units=len(records),
+        unit="records",
+        subject=Side("EventLogWriter append+commit", ours),
+        reference=Side("sqlite3 executemany, one transaction", raw),
+        same=lambda mine, theirs: bool(mine == theirs),
+    )
+
+
+def chain_head(path: Path) -> str:
+    """The docs' hash-chain script (docs/log-schema.md), as a function: the head digest."""
+    cols = (
+        "seq, t_us, kind, cause_seq, origin, envelope_id, recipient, disruption_id, pool_id, data"
+    )
+    head = bytes(32)
+    with sqlite3.connect(path) as conn:
+        for row in conn.execute(f"SELECT {cols} FROM events ORDER BY seq"):
+            record = dict(zip(cols.split(", "), row, strict=True))
+            record["data"] = msgspec.json.decode(record["data"])
+            head = hashlib.sha256(head + msgspec.json.encode(record, order="sorted")).digest()
+    return head.hex()
+
+
+def verify(factor: float, folder: Path) -> Benchmark:
+    """`trafsim verify` (every check, projections included) against the ten-line
+    hash-chain script of docs/log-schema.md on the same log."""
+    records = records_of(factor)
+    path = folder / "verify.db"
+    write_log(records, path)
+    return Benchmark(
+        name="trafsim verify",
+        units=len(records),
+        unit="records",
+        subject=Side("verify_log", lambda: verify_log(path).head_sha256),
+        reference=Side("hash-chain script", lambda: chain_head(path)),
+        same=lambda mine, theirs: bool(mine == theirs),
+    )
+
+
+def start_up(factor: float, folder: Path) -> Benchmark:
+    """`trafsim run` of the default scenario, the whole process, against the interpreter
+    starting and importing nothing (the background factor does not apply)."""
+    del factor
+    runs = iter(range(1_000_000))
+
+    def ours() -> int:
+        db = folder / f"start-{next(runs)}.db"
+        command = [sys.executable, "-m", "trafsim", "run", "--db", str(db)]
+        return subprocess.run(command, capture_output=True, check=False).returncode
+
+    def bare() -> int:
+        return subprocess.run([sys.executable, "-c", "pass"], check=False).returncode
+
+    return Benchmark(
+        name="start-up",
+        units=1,
+        unit="run",
+        subject=Side("python -m trafsim run", ours),
+        reference=Side("python -c pass", bare),
+        same=lambda mine, theirs: mine == 0 and theirs == 0,
+        note="whole process, default scenario",
+    )
+
+
+SUITE: dict[str, Callable[[float, Path], Benchmark]] = {
+    "writer": writer,
+    "verify": verify,
+    "start-up": start_up,
+}
+"""Every benchmark by name, built for a background factor and a scratch folder."""
+
+
+def scratch() -> tempfile.TemporaryDirectory[str]:
+    """A scratch folder for the logs the benchmarks write."""
+    return tempfile.TemporaryDirectory(prefix="trafsim-bench-")

@@ -1,0 +1,47 @@
+"""The work the benchmarks measure: SILK THREAD with its background traffic scaled, played
+headless, and the log of that play."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from agencies import build_playbooks
+from trafsim_bus import Bus, EventLogWriter, Scenario, VirtualDriver, load_scenario
+from trafsim_bus.log.records import Record
+from trafsim_bus.scenario import parse_scenario
+
+RATE = re.compile(r"^rate_per_hour = ([0-9.]+)", re.MULTILINE)
+
+
+@cache
+def scaled(factor: float) -> Scenario:
+    """SILK THREAD with every background stream's rate multiplied by `factor`."""
+    text = load_scenario("silk-thread").text
+    scaled_text = RATE.sub(lambda m: f"rate_per_hour = {float(m[1]) * factor:g}", text)
+    return parse_scenario(scaled_text, f"silk-thread-x{factor:g}.toml")
+
+
+def play(scenario: Scenario, seed: int = 1) -> list[Record]:
+    """Every record of a headless run, in memory (the engine with the log off)."""
+    bus = Bus(scenario, seed=seed)
+    bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
+    records: list[Record] = []
+    VirtualDriver(bus, observer=lambda live: records.extend(live.take_records())).run()
+    records.extend(bus.take_records())
+    return records
+
+
+@cache
+def records_of(factor: float) -> tuple[Record, ...]:
+    """The records of the scaled exercise, seed 1 (played once per process)."""
+    return tuple(play(scaled(factor)))
+
+
+def write_log(records: tuple[Record, ...], path: Path) -> None:
+    """The records as a sealed trafsim log at `path` (through the real writer)."""
+    writer = EventLogWriter(path)
+    writer.append(records)
+    writer.commit()
+    writer.close()
