@@ -7,15 +7,13 @@ import argparse
 import json
 import platform
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from bench.harness import Result, measure, progress_line
-from bench.suite import SUITE, scratch
+from bench.suite import FULL, QUICK, SUITE, scratch
 from trafsim.logconfig import configure_logging
-
-QUICK = {"factor": 1.0, "repeats": 1}
-FULL = {"factor": 300.0, "repeats": 5}
 
 
 def table(results: list[Result]) -> str:
@@ -46,13 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with scratch() as folder:
         for name in names:
-            benchmark = SUITE[name](settings["factor"], Path(folder))
-            results.append(measure(benchmark, int(settings["repeats"]), progress_line))
+            benchmark = SUITE[name](settings, Path(folder))
+            results.append(measure(benchmark, settings.repeats, progress_line))
     progress_line("")
     print(table(results))
     if args.json is not None:
         document: dict[str, Any] = {
-            "settings": settings,
+            "settings": asdict(settings),
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
             "results": [result.document() for result in results],
         }

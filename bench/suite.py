@@ -10,14 +10,30 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
 
+from bench import queueing
 from bench.harness import Benchmark, Side
 from bench.workloads import records_of, write_log
 from trafsim_bus import verify_log
 from trafsim_bus.log.records import Record, canonical
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How big a run is: SILK THREAD's background traffic scaled by `factor`, the queue
+    exercise's `messages`, and how often each benchmark is repeated."""
+
+    factor: float
+    messages: int
+    repeats: int
+
+
+QUICK = Settings(factor=1.0, messages=3000, repeats=1)
+FULL = Settings(factor=300.0, messages=30000, repeats=3)
 
 COLUMNS = (
     "seq, t_us, kind, cause_seq, origin, envelope_id, recipient, disruption_id, pool_id, "
@@ -59,10 +75,10 @@ def last_hash(path: Path) -> tuple[int, str]:
     return int(count), str(last)
 
 
-def writer(factor: float, folder: Path) -> Benchmark:
+def writer(settings: Settings, folder: Path) -> Benchmark:
     """The event-log writer (hash chain, projections, indexes) against raw `executemany`
     of the same rows into a bare table, in one transaction."""
-    records = records_of(factor)
+    records = records_of(settings.factor)
     rows = rows_of(records)
     runs = iter(range(1_000_000))
 
@@ -102,10 +118,10 @@ def chain_head(path: Path) -> str:
     return head.hex()
 
 
-def verify(factor: float, folder: Path) -> Benchmark:
+def verify(settings: Settings, folder: Path) -> Benchmark:
     """`trafsim verify` (every check, projections included) against the ten-line
     hash-chain script of docs/log-schema.md on the same log."""
-    records = records_of(factor)
+    records = records_of(settings.factor)
     path = folder / "verify.db"
     write_log(records, path)
     return Benchmark(
@@ -118,10 +134,10 @@ def verify(factor: float, folder: Path) -> Benchmark:
     )
 
 
-def start_up(factor: float, folder: Path) -> Benchmark:
+def start_up(settings: Settings, folder: Path) -> Benchmark:
     """`trafsim run` of the default scenario, the whole process, against the interpreter
-    starting and importing nothing (the background factor does not apply)."""
-    del factor
+    starting and importing nothing (the settings do not apply)."""
+    del settings
     runs = iter(range(1_000_000))
 
     def ours() -> int:
@@ -143,12 +159,42 @@ def start_up(factor: float, folder: Path) -> Benchmark:
     )
 
 
-SUITE: dict[str, Callable[[float, Path], Benchmark]] = {
+def engine(log: bool) -> Callable[[Settings, Path], Benchmark]:
+    """The engine (the log off, or written) against the SimPy model of the same queue,
+    with the same number of messages; their mean translator waits must agree."""
+
+    def build(settings: Settings, folder: Path) -> Benchmark:
+        exercise = queueing.scenario(settings.messages)
+        messages = len(queueing.engine_waits(queueing.engine_run(exercise, None)).seconds)
+        runs = iter(range(1_000_000))
+
+        def ours() -> list[Record] | Path:
+            return queueing.engine_run(exercise, folder / f"queue-{next(runs)}.db" if log else None)
+
+        def model() -> queueing.Waits:
+            return queueing.simpy_waits(messages, seed=next(runs))
+
+        return Benchmark(
+            name=f"engine, log {'on' if log else 'off'}",
+            units=messages,
+            unit="deliveries",
+            subject=Side("trafsim core, virtual time", ours),
+            reference=Side("SimPy model, same shape", model),
+            same=lambda mine, theirs: queueing.agree(queueing.engine_waits(mine), theirs),
+            note="mean translator wait agrees within sampling error",
+        )
+
+    return build
+
+
+SUITE: dict[str, Callable[[Settings, Path], Benchmark]] = {
+    "engine-log-off": engine(log=False),
+    "engine-log-on": engine(log=True),
     "writer": writer,
     "verify": verify,
     "start-up": start_up,
 }
-"""Every benchmark by name, built for a background factor and a scratch folder."""
+"""Every benchmark by name, built for the run's settings and a scratch folder."""
 
 
 def scratch() -> tempfile.TemporaryDirectory[str]:

@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench import queueing
 from bench.harness import Benchmark, Side, measure
+from bench.report import machine_line, markdown_table
 from bench.suite import SUITE, chain_head, rows_of
 from bench.workloads import records_of, write_log
 from trafsim_bus import verify_log
@@ -36,7 +38,7 @@ def test_the_quick_suite_runs_every_benchmark_and_both_sides_agree(tmp_path: Pat
         assert result["reference_s"] > 0
         assert result["units"] > 0
         assert result["name"] in done.stdout
-    assert document["settings"] == {"factor": 1.0, "repeats": 1}
+    assert document["settings"] == {"factor": 1.0, "messages": 3000, "repeats": 1}
 
 
 def test_a_benchmark_whose_sides_disagree_says_so() -> None:
@@ -64,3 +66,31 @@ def test_the_references_compute_what_the_real_code_computes(tmp_path: Path) -> N
     rows = rows_of(records)
     assert rows[-1][-1] == verify_log(path).head_sha256
     assert chain_head(path) == verify_log(path).head_sha256
+
+
+def test_the_engine_and_the_simpy_model_agree_with_the_queueing_formula() -> None:
+    """The queue exercise: the engine's mean translator wait and the SimPy model's agree
+    with each other and with the M/M/c (Erlang C) wait within sampling error, and a model
+    twice as slow would not pass the check."""
+    exercise = queueing.scenario(3000)
+    ours = queueing.engine_waits(queueing.engine_run(exercise, None))
+    model = queueing.simpy_waits(len(ours.seconds), seed=1)
+    assert len(ours.seconds) > 2500
+    expected = queueing.erlang_c_wait()
+    for waits in (ours, model):
+        assert abs(waits.mean - expected) <= 4 * waits.standard_error()
+    assert queueing.agree(ours, model)
+    assert not queueing.agree(ours, queueing.Waits(tuple(2 * w for w in model.seconds)))
+
+
+def test_the_performance_page_shows_the_committed_full_run() -> None:
+    """docs/performance.md's table and machine line are rendered from the committed JSON of
+    a full run, which covers every benchmark with both sides agreeing."""
+    document = json.loads((ROOT / "bench" / "results" / "full.json").read_text("utf-8"))
+    page = (ROOT / "docs" / "performance.md").read_text("utf-8")
+    assert markdown_table(document) in page
+    assert machine_line(document) in page
+    names = [result["name"] for result in document["results"]]
+    assert len(names) == len(SUITE)
+    assert all(result["agreed"] for result in document["results"])
+    assert document["settings"]["repeats"] > 1
