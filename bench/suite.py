@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from bench.harness import Benchmark, Side
 from bench.workloads import records_of, write_log
 from trafsim_bus import verify_log
 from trafsim_bus.log.records import Record, canonical
+from trafsim_bus.log.writer import event_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +49,7 @@ def rows_of(records: tuple[Record, ...]) -> list[tuple[object, ...]]:
     previous = bytes(32)
     for record in records:
         previous = hashlib.sha256(previous + canonical(record)).digest()
-        rows.append(
-            (
-                record.seq,
-                record.t_us,
-                record.kind,
-                record.cause_seq,
-                record.origin,
-                record.envelope_id,
-                record.recipient,
-                record.disruption_id,
-                record.pool_id,
-                msgspec.json.encode(record.data, order="sorted").decode(),
-                "2026-12-01T00:00:00+00:00",
-                previous.hex(),
-            )
-        )
+        rows.append(event_row(record, "2026-12-01T00:00:00+00:00", previous))
     return rows
 
 
@@ -80,7 +67,7 @@ def writer(settings: Settings, folder: Path) -> Benchmark:
     of the same rows into a bare table, in one transaction."""
     records = records_of(settings.factor)
     rows = rows_of(records)
-    runs = iter(range(1_000_000))
+    runs = itertools.count()
 
     def ours() -> tuple[int, str]:
         path = folder / f"writer-{next(runs)}.db"
@@ -138,7 +125,7 @@ def start_up(settings: Settings, folder: Path) -> Benchmark:
     """`trafsim run` of the default scenario, the whole process, against the interpreter
     starting and importing nothing (the settings do not apply)."""
     del settings
-    runs = iter(range(1_000_000))
+    runs = itertools.count()
 
     def ours() -> int:
         db = folder / f"start-{next(runs)}.db"
@@ -166,7 +153,7 @@ def engine(log: bool) -> Callable[[Settings, Path], Benchmark]:
     def build(settings: Settings, folder: Path) -> Benchmark:
         exercise = queueing.scenario(settings.messages)
         messages = len(queueing.engine_waits(queueing.engine_run(exercise, None)).seconds)
-        runs = iter(range(1_000_000))
+        runs = itertools.count()
 
         def ours() -> list[Record] | Path:
             return queueing.engine_run(exercise, folder / f"queue-{next(runs)}.db" if log else None)

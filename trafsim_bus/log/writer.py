@@ -81,6 +81,24 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+def event_row(record: Record, wall: str, digest: bytes) -> tuple[object, ...]:
+    """The `events` row of a record: its columns, its wall time and its chain hash."""
+    return (
+        record.seq,
+        record.t_us,
+        record.kind,
+        record.cause_seq,
+        record.origin,
+        record.envelope_id,
+        record.recipient,
+        record.disruption_id,
+        record.pool_id,
+        msgspec.json.encode(record.data, order="sorted").decode(),
+        wall,
+        digest.hex(),
+    )
+
+
 class EventLogWriter:
     """Appends records to a new log: hash chain, wall time, projections, WAL."""
 
@@ -124,22 +142,7 @@ class EventLogWriter:
                     f"record seq {record.seq} follows {self._head_seq}: the log is gap-free"
                 )
             digest = hashlib.sha256(self._prev + canonical(record)).digest()
-            self._buffer.append(
-                (
-                    record.seq,
-                    record.t_us,
-                    record.kind,
-                    record.cause_seq,
-                    record.origin,
-                    record.envelope_id,
-                    record.recipient,
-                    record.disruption_id,
-                    record.pool_id,
-                    msgspec.json.encode(record.data, order="sorted").decode(),
-                    wall,
-                    digest.hex(),
-                )
-            )
+            self._buffer.append(event_row(record, wall, digest))
             self._projector.apply(record)
             self._prev = digest
             self._head_seq = record.seq
