@@ -27,6 +27,7 @@ from trafsim_bus import (
     encode_metrics,
     load_scenario,
 )
+from trafsim_bus.metrics.document import MetricsAccumulator
 from trafsim_bus.scenario.model import Scenario
 
 PINNED: Final = {
@@ -49,15 +50,19 @@ def exercise(name: str) -> Scenario:
 
 
 def outputs(scenario: Scenario, path: Path) -> dict[str, object]:
-    """Play to ENDEX with the log written (seed 1, version "0"), then `trafsim metrics`'s
-    reading of that log at `path`: the record count, the head and the metrics document's digest."""
+    """Play to ENDEX with the log written (seed 1, version "0") and its metrics folded as
+    they are written (as `trafsim run` does); the record count, the head and the metrics
+    document's digest. `trafsim metrics`'s streamed reading of the log must give the
+    same bytes."""
     bus = Bus(scenario, seed=1)
     bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
-    writer = EventLogWriter(path)
+    accumulator = MetricsAccumulator()
+    writer = EventLogWriter(path, listener=accumulator.apply)
     VirtualDriver(bus, writer).run()
     writer.close()
     seq, head = writer.head()
-    document = encode_metrics(metrics_of(path))
+    document = encode_metrics(accumulator.document((seq, head)))
+    assert encode_metrics(metrics_of(path)) == document, "trafsim metrics differs from run"
     return {
         "records": seq + 1,
         "head": head,

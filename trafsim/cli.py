@@ -225,7 +225,7 @@ def _message_validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     outcome = run_exercise(args.scenario, seed=args.seed, db=args.db, overwrite=args.overwrite)
-    return _print_metrics(metrics_of(outcome.db), as_json=args.json, db=str(outcome.db))
+    return _print_metrics(outcome.metrics, as_json=args.json, db=str(outcome.db))
 
 
 def _metrics(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from trafsim.errors import CliError
 from trafsim_bus import compute_metrics, verify_log
 from trafsim_bus.errors import BusError
 from trafsim_bus.log.records import Record
+from trafsim_bus.metrics.document import MetricsAccumulator
 
 
 def verify(path: Path, expect: str | None) -> tuple[int, list[str]]:
@@ -34,10 +35,32 @@ def verified_records(path: Path) -> tuple[list[Record], tuple[int, str]]:
     return verdict.kept, (verdict.head_seq, verdict.head_sha256)
 
 
+class _UnmeasurableError(Exception):
+    """A record the metrics cannot read (carried out of the verifier's reading)."""
+
+
 def metrics_of(path: Path) -> dict[str, Any]:
-    """The metrics document of a log (the same function `run` uses), from one verified
-    reading of it."""
-    return metrics_of_records(path, *verified_records(path))
+    """The metrics document of a log (the same accumulator `run` feeds), in one streamed
+    pass that verifies each record and folds it in, holding no records."""
+    accumulator = MetricsAccumulator()
+
+    def fold(record: Record) -> None:
+        try:
+            accumulator.apply(record)
+        except BusError as exc:
+            raise _UnmeasurableError(str(exc)) from None
+
+    try:
+        verdict = verify_log(path, each=fold)
+    except BusError as exc:
+        raise CliError(str(exc)) from None
+    except _UnmeasurableError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    if verdict.problems:
+        raise CliError(f"{path}: the log does not verify: {verdict.problems[0]}")
+    if not verdict.records:
+        raise CliError(f"{path}: the log holds no records")
+    return accumulator.document((verdict.head_seq, verdict.head_sha256))
 
 
 def metrics_of_records(path: Path, records: list[Record], head: tuple[int, str]) -> dict[str, Any]:

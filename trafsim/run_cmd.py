@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -15,6 +16,7 @@ from trafsim.progress import ProgressBar
 from trafsim_bus import Bus, EventLogWriter, VirtualDriver, load_scenario
 from trafsim_bus.errors import BusError, LogError
 from trafsim_bus.log.reader import open_log
+from trafsim_bus.metrics.document import MetricsAccumulator
 from trafsim_bus.scenario.model import Scenario
 
 log = structlog.get_logger(__name__)
@@ -33,11 +35,12 @@ VERSION = _version()
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """Where the log went and what its head is."""
+    """Where the log went, what its head is, and its metrics document."""
 
     db: Path
     exercise_id: str
     head: tuple[int, str]
+    metrics: dict[str, Any]
 
 
 def default_db(scenario: Scenario, seed: int, runs: Path = Path("runs")) -> Path:
@@ -60,7 +63,8 @@ def is_event_log(path: Path) -> bool:
 def run_exercise(
     scenario_name: str, *, seed: int | None, db: Path | None, overwrite: bool
 ) -> RunOutcome:
-    """Load, check, play to ENDEX and seal the log; raise `CliError` on bad input.
+    """Load, check, play to ENDEX and seal the log, its metrics folded from the records as
+    they are written; raise `CliError` on bad input.
 
     The log is written beside its place (`<db>.partial`) and moved there only once it is
     sealed: a run that stops leaves the previous log whole, and says where its partial is."""
@@ -85,11 +89,12 @@ def run_exercise(
     folder = path.parent if path.parent.exists() else _existing(path.parent)
     if not os.access(folder, os.W_OK):
         raise CliError(f"{folder}: cannot write there (read-only); choose another --db")
+    accumulator = MetricsAccumulator()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in _files_of(partial):
             leftover.unlink(missing_ok=True)
-        writer = EventLogWriter(partial)
+        writer = EventLogWriter(partial, listener=accumulator.apply)
     except OSError as exc:
         raise CliError(
             f"{exc.filename or path.parent}: cannot write there: {exc.strerror}"
@@ -123,7 +128,7 @@ def run_exercise(
         ) from None
     head = writer.head()
     log.info("run_finished", records=head[0] + 1, head=head[1])
-    return RunOutcome(path, str(bus.exercise_id), head)
+    return RunOutcome(path, str(bus.exercise_id), head, accumulator.document(head))
 
 
 def _existing(folder: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,15 +50,20 @@ class Verdict:
         return out
 
 
-def verify_log(path: Path, *, keep: bool = False) -> Verdict:
+def verify_log(
+    path: Path, *, keep: bool = False, each: Callable[[Record], None] | None = None
+) -> Verdict:
     """Check every record's hash, the sequence, times, causes, kinds, the seal and the
     projections, all in one read transaction (a live log is read as one moment of it);
-    with `keep`, the verdict keeps the records for the caller."""
+    with `keep`, the verdict keeps the records for the caller; `each` is handed every
+    record found intact, as it is read (what it raises stops the reading)."""
     with reading(path) as conn:
-        return _verify(conn, keep=keep)
+        return _verify(conn, keep=keep, each=each)
 
 
-def _verify(conn: sqlite3.Connection, *, keep: bool) -> Verdict:
+def _verify(
+    conn: sqlite3.Connection, *, keep: bool, each: Callable[[Record], None] | None
+) -> Verdict:
     verdict = Verdict()
     previous = GENESIS
     projector = Projector()
@@ -82,6 +88,8 @@ def _verify(conn: sqlite3.Connection, *, keep: bool) -> Verdict:
             verdict.records += 1
             if keep:
                 verdict.kept.append(record)
+            if each is not None:
+                each(record)
             last = record
     except LogError as exc:
         verdict.problems.append(str(exc))

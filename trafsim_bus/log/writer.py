@@ -108,11 +108,14 @@ class EventLogWriter:
         *,
         clock: Callable[[], str] = wall_clock,
         following: list[Record] | None = None,
+        listener: Callable[[Record], None] | None = None,
     ) -> None:
         """A new log at `path`; with `following` (the records of an existing, unsealed log
-        at `path`, as verified), the same log, to be continued where it stops."""
+        at `path`, as verified), the same log, to be continued where it stops. `listener`
+        is handed every record appended, in order (a run's metrics are folded so)."""
         self.path = path
         self._clock = clock
+        self._listener = listener
         try:
             self._conn = sqlite3.connect(str(path), isolation_level=None)
         except sqlite3.Error as exc:
@@ -146,6 +149,8 @@ class EventLogWriter:
             self._projector.apply(record)
             self._prev = digest
             self._head_seq = record.seq
+            if self._listener is not None:
+                self._listener(record)
 
     def commit(self) -> None:
         """Write everything buffered, projections included, in one transaction."""

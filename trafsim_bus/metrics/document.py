@@ -4,6 +4,7 @@ one pass over its records."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, Final
 
 import msgspec
@@ -31,8 +32,15 @@ class _Envelope(msgspec.Struct, frozen=True):
     case: bool
 
 
-class _Accumulator:
-    """One pass over the records."""
+@cache
+def _shared(kind: str, origin: str, case: bool) -> _Envelope:
+    """One `_Envelope` per distinct value (there are a few dozen; envelopes are many)."""
+    return _Envelope(kind, origin, case)
+
+
+class MetricsAccumulator:
+    """The metrics of records folded one at a time, in log order: fed as a run writes them
+    or as a log is read, never holding the records themselves."""
 
     def __init__(self) -> None:
         self.head: dict[str, Any] = {}
@@ -56,6 +64,7 @@ class _Accumulator:
         self.sealed = False
 
     def apply(self, record: Record) -> None:
+        """Fold the next record."""
         kind = record.kind
         self.end_us = record.t_us
         self.records += 1
@@ -106,7 +115,7 @@ class _Accumulator:
             case = refused is not None and refused.case
         else:
             case = record.origin != "background" and bool(envelope.get("case_refs"))
-        self.envelopes[str(record.envelope_id)] = _Envelope(
+        self.envelopes[str(record.envelope_id)] = _shared(
             envelope["body"]["kind"], record.origin, case
         )
         self._count(str(record.envelope_id), "submitted")
@@ -137,7 +146,9 @@ class _Accumulator:
             for tally in tallies:
                 tally.delivered(record.data["delivery"])
 
-    def document(self) -> dict[str, Any]:
+    def document(self, head: tuple[int, str]) -> dict[str, Any]:
+        """The metrics document of the records so far; `head` is the (seq, sha256) of the
+        log they are from. Call it once, after the last record."""
         for envelope_id in self.open.values():
             self._count(envelope_id, "pending")
         scenario = self.head.get("scenario", {})
@@ -165,17 +176,16 @@ class _Accumulator:
             "msel": self.msel.document(),
             "delay_by": self.delay_by.document(),
             "compliance": self.compliance.document(),
+            "log_head": {"seq": head[0], "sha256": head[1]},
         }
 
 
 def compute_metrics(records: Iterable[Record], head: tuple[int, str]) -> dict[str, Any]:
     """The metrics document of a log's records; `head` is the (seq, sha256) of the log."""
-    accumulator = _Accumulator()
+    accumulator = MetricsAccumulator()
     for record in records:
         accumulator.apply(record)
-    document = accumulator.document()
-    document["log_head"] = {"seq": head[0], "sha256": head[1]}
-    return document
+    return accumulator.document(head)
 
 
 def encode_metrics(document: dict[str, Any]) -> bytes:

@@ -3,6 +3,7 @@ pools, channels, disruptions, interpretation, and what is still pending at the e
 
 from __future__ import annotations
 
+from array import array
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,14 @@ class Pools:
     def pool(self, pool_id: str) -> dict[str, Any]:
         """A pool's running figures."""
         return self.pools.setdefault(
-            pool_id, {"servers": 0, "served": 0, "wait": [], "service": [], "max_queue": 0}
+            pool_id,
+            {
+                "servers": 0,
+                "served": 0,
+                "wait": array("d"),
+                "service": array("d"),
+                "max_queue": 0,
+            },
         )
 
     def start(self, canonical: dict[str, Any]) -> None:
@@ -87,7 +95,9 @@ class Channels:
 
     def channel(self, channel_id: str) -> dict[str, Any]:
         """A channel's running figures."""
-        return self.channels.setdefault(channel_id, {"delivered": 0, "rejected": 0, "latency": []})
+        return self.channels.setdefault(
+            channel_id, {"delivered": 0, "rejected": 0, "latency": array("d")}
+        )
 
     def apply(self, record: Record) -> None:
         """Fold one record."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
-def summary(values: list[float]) -> dict[str, float | int | None]:
+
+def summary(values: Sequence[float]) -> dict[str, float | int | None]:
     """`{count, mean, p50, p90, max}`; percentiles by linear interpolation at (n-1)*p."""
     if not values:
         return {"count": 0, "mean": None, "p50": None, "p90": None, "max": None}
@@ -17,7 +19,7 @@ def summary(values: list[float]) -> dict[str, float | int | None]:
     }
 
 
-def percentile(ordered: list[float], p: float) -> float:
+def percentile(ordered: Sequence[float], p: float) -> float:
     """The p-quantile of sorted values, by linear interpolation at (n-1)*p."""
     position = (len(ordered) - 1) * p
     low = int(position)

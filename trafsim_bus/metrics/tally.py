@@ -3,6 +3,7 @@ of the metrics document (all traffic, and case traffic alone)."""
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, Final, get_args
 
 from protocols.vocab import BusReason, RefusalReason
@@ -36,7 +37,9 @@ class Tally:
         self.rejected_by_reason = dict.fromkeys(DELIVERY_REASONS, 0)
         self.by_type: dict[str, dict[str, int]] = {}
         self.by_origin: dict[str, dict[str, int]] = {}
-        self.delays: dict[str, list[float]] = {part: [] for part in ("total", *DELAY_PARTS)}
+        self.delays: dict[str, array[float]] = {
+            part: array("d") for part in ("total", *DELAY_PARTS)
+        }
 
     def count(self, kind: str, origin: str, field: str) -> None:
         """One more envelope, delivery or ending of `kind` and `origin`."""
