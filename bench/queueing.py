@@ -129,7 +129,7 @@ def engine_run(exercise: Scenario, log: Path | None) -> list[Record] | Path:
         return play(exercise, exercise.seed)
     bus = Bus(exercise, seed=exercise.seed)
     bus.players = dict(build_playbooks(exercise, bus.exercise_id, bus.seed))
-    writer = EventLogWriter(log)
+    writer = EventLogWriter(log, readers=False)
     VirtualDriver(bus, writer).run()
     writer.close()
     return log

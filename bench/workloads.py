@@ -41,7 +41,7 @@ def records_of(factor: float) -> tuple[Record, ...]:
 
 def write_log(records: tuple[Record, ...], path: Path) -> None:
     """The records as a sealed trafsim log at `path` (through the real writer)."""
-    writer = EventLogWriter(path)
+    writer = EventLogWriter(path, readers=False)
     writer.append(records)
     writer.commit()
     writer.close()

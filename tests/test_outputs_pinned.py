@@ -57,7 +57,7 @@ def outputs(scenario: Scenario, path: Path) -> dict[str, object]:
     bus = Bus(scenario, seed=1)
     bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
     accumulator = MetricsAccumulator()
-    writer = EventLogWriter(path, listener=accumulator.apply)
+    writer = EventLogWriter(path, listener=accumulator.apply, readers=False)
     VirtualDriver(bus, writer).run()
     writer.close()
     seq, head = writer.head()

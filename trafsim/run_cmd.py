@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -94,7 +96,7 @@ def run_exercise(
         path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in _files_of(partial):
             leftover.unlink(missing_ok=True)
-        writer = EventLogWriter(partial, listener=accumulator.apply)
+        writer = EventLogWriter(partial, listener=accumulator.apply, readers=False)
     except OSError as exc:
         raise CliError(
             f"{exc.filename or path.parent}: cannot write there: {exc.strerror}"
@@ -115,8 +117,10 @@ def run_exercise(
         VirtualDriver(bus, writer, progress=ProgressBar(scenario)).run()
         writer.close()
     except KeyboardInterrupt:
+        _close_quietly(writer)
         raise CliError(f"interrupted: {stopped}", status=130) from None
     except BusError as exc:
+        _close_quietly(writer)
         raise CliError(f"{exc} ({stopped})") from None
     try:
         for stale in _files_of(path)[1:]:
@@ -129,6 +133,12 @@ def run_exercise(
     head = writer.head()
     log.info("run_finished", records=head[0] + 1, head=head[1])
     return RunOutcome(path, str(bus.exercise_id), head, accumulator.document(head))
+
+
+def _close_quietly(writer: EventLogWriter) -> None:
+    """Close a stopped run's log with what it holds (projections too), if it still can."""
+    with suppress(BusError, sqlite3.Error):
+        writer.close()
 
 
 def _existing(folder: Path) -> Path:

@@ -12,7 +12,13 @@ import msgspec
 import sqlite_utils
 
 from trafsim_bus.errors import LogError
-from trafsim_bus.log.projections import CASE_COLUMNS, DELIVERY_COLUMNS, ENVELOPE_COLUMNS, Projector
+from trafsim_bus.log.projections import (
+    CASE_COLUMNS,
+    DELIVERY_COLUMNS,
+    ENVELOPE_COLUMNS,
+    Projector,
+    Row,
+)
 from trafsim_bus.log.records import Record, canonical
 
 GENESIS = bytes(32)
@@ -29,8 +35,8 @@ def wall_clock() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def create_tables(db: sqlite_utils.Database) -> None:
-    """The events table with its append-only triggers, the projections, indexes and views."""
+def create_events(db: sqlite_utils.Database) -> None:
+    """The events table with its append-only triggers, and the barrier-trail view."""
     db["events"].create(  # type: ignore[union-attr]
         {
             "seq": int,
@@ -49,6 +55,21 @@ def create_tables(db: sqlite_utils.Database) -> None:
         pk="seq",
         not_null={"t_us", "kind", "origin", "data", "hash"},
     )
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER events_no_{action.lower()} BEFORE {action} ON events "
+            "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
+        )
+    db.create_view(
+        "barrier_trail",
+        "SELECT seq, t_us, envelope_id, recipient, json_extract(data, '$.stage') AS stage, "
+        "json_extract(data, '$.outcome') AS outcome, json_extract(data, '$.reason') AS reason, "
+        "json_extract(data, '$.added_us') AS added_us FROM events WHERE kind = 'barrier_decision'",
+    )
+
+
+def create_projections(db: sqlite_utils.Database) -> None:
+    """The query tables derived from the events (docs/log-schema.md)."""
     db["envelopes"].create(  # type: ignore[union-attr]
         {name: (int if name in ("seq", "t_us") else str) for name in ENVELOPE_COLUMNS},
         pk="envelope_id",
@@ -63,26 +84,60 @@ def create_tables(db: sqlite_utils.Database) -> None:
         },
         pk=("envelope_id", "recipient"),
     )
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """The secondary indexes of the events and the projections."""
     db["events"].create_index(["kind"])  # type: ignore[union-attr]
     db["events"].create_index(["envelope_id"])  # type: ignore[union-attr]
     db["events"].create_index(["disruption_id"])  # type: ignore[union-attr]
     db["case_refs"].create_index(["case_ref"])  # type: ignore[union-attr]
     db["deliveries"].create_index(["status"])  # type: ignore[union-attr]
-    for action in ("UPDATE", "DELETE"):
-        db.execute(
-            f"CREATE TRIGGER events_no_{action.lower()} BEFORE {action} ON events "
-            "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
-        )
-    db.create_view(
-        "barrier_trail",
-        "SELECT seq, t_us, envelope_id, recipient, json_extract(data, '$.stage') AS stage, "
-        "json_extract(data, '$.outcome') AS outcome, json_extract(data, '$.reason') AS reason, "
-        "json_extract(data, '$.added_us') AS added_us FROM events WHERE kind = 'barrier_decision'",
+
+
+class _Chained(msgspec.Struct, kw_only=True):
+    """A record with its `data` already encoded: what the hash chain covers, encoding the
+    data once for both the hash and the `data` column."""
+
+    seq: int
+    t_us: int
+    kind: str
+    cause_seq: int | None
+    origin: str
+    envelope_id: str | None
+    recipient: str | None
+    disruption_id: str | None
+    pool_id: str | None
+    data: msgspec.Raw
+
+
+_SORTED = msgspec.json.Encoder(order="sorted")
+
+
+def encoded(record: Record) -> tuple[bytes, bytes]:
+    """(the canonical bytes of a record, which the hash chain covers; its `data` column),
+    the data encoded once; the same bytes as `canonical(record)`."""
+    data = _SORTED.encode(record.data)
+    chained = _Chained(
+        seq=record.seq,
+        t_us=record.t_us,
+        kind=record.kind,
+        cause_seq=record.cause_seq,
+        origin=record.origin,
+        envelope_id=record.envelope_id,
+        recipient=record.recipient,
+        disruption_id=record.disruption_id,
+        pool_id=record.pool_id,
+        data=msgspec.Raw(data),
     )
+    return _SORTED.encode(chained), data
 
 
-def event_row(record: Record, wall: str, digest: bytes) -> tuple[object, ...]:
-    """The `events` row of a record: its columns, its wall time and its chain hash."""
+def event_row(
+    record: Record, wall: str, digest: bytes, data: bytes | None = None
+) -> tuple[object, ...]:
+    """The `events` row of a record: its columns, its wall time and its chain hash
+    (`data`: the record's data already encoded, as `encoded` gives it)."""
     return (
         record.seq,
         record.t_us,
@@ -93,14 +148,18 @@ def event_row(record: Record, wall: str, digest: bytes) -> tuple[object, ...]:
         record.recipient,
         record.disruption_id,
         record.pool_id,
-        msgspec.json.encode(record.data, order="sorted").decode(),
+        (_SORTED.encode(record.data) if data is None else data).decode(),
         wall,
         digest.hex(),
     )
 
 
 class EventLogWriter:
-    """Appends records to a new log: hash chain, wall time, projections, WAL."""
+    """Appends records to a new log: hash chain, wall time, projections, WAL.
+
+    With `readers=False` (a headless run: nothing reads the log before it is closed) the
+    projections and the secondary indexes are written once, at `close`, instead of with
+    every commit; until then the log holds its events alone, and `verify` says so."""
 
     def __init__(
         self,
@@ -109,6 +168,7 @@ class EventLogWriter:
         clock: Callable[[], str] = wall_clock,
         following: list[Record] | None = None,
         listener: Callable[[Record], None] | None = None,
+        readers: bool = True,
     ) -> None:
         """A new log at `path`; with `following` (the records of an existing, unsealed log
         at `path`, as verified), the same log, to be continued where it stops. `listener`
@@ -127,8 +187,12 @@ class EventLogWriter:
         self._prev = GENESIS
         self._head_seq = -1
         self._projector = Projector()
+        self._deferred = not readers and following is None
         if following is None:
-            create_tables(self._db)
+            create_events(self._db)
+            if not self._deferred:
+                create_projections(self._db)
+                create_indexes(self._db)
             return
         for record in following:
             self._prev = hashlib.sha256(self._prev + canonical(record)).digest()
@@ -144,8 +208,9 @@ class EventLogWriter:
                 raise LogError(
                     f"record seq {record.seq} follows {self._head_seq}: the log is gap-free"
                 )
-            digest = hashlib.sha256(self._prev + canonical(record)).digest()
-            self._buffer.append(event_row(record, wall, digest))
+            chained, data = encoded(record)
+            digest = hashlib.sha256(self._prev + chained).digest()
+            self._buffer.append(event_row(record, wall, digest, data))
             self._projector.apply(record)
             self._prev = digest
             self._head_seq = record.seq
@@ -156,37 +221,68 @@ class EventLogWriter:
         """Write everything buffered, projections included, in one transaction."""
         if not self._buffer:
             return
-        envelopes, cases, deliveries = self._projector.changes()
+        envelopes, cases, deliveries = ([], [], []) if self._deferred else self._projector.changes()
         conn = self._conn
         conn.execute("BEGIN")
         try:
             conn.executemany(_INSERT_EVENT, self._buffer)
-            if envelopes:
-                conn.executemany(
-                    f"INSERT INTO envelopes VALUES ({', '.join('?' * len(ENVELOPE_COLUMNS))})",
-                    envelopes,
-                )
-            if cases:
-                conn.executemany("INSERT OR IGNORE INTO case_refs VALUES (?, ?)", cases)
-            if deliveries:
-                conn.executemany(
-                    f"INSERT OR REPLACE INTO deliveries VALUES ({', '.join('?' * len(DELIVERY_COLUMNS))})",
-                    deliveries,
-                )
+            self._write_projections(envelopes, cases, deliveries)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise LogError(f"{self.path}: cannot write to the log: {exc}") from None
         self._buffer.clear()
-        self._projector.committed()
+        if not self._deferred:
+            self._projector.committed()
+
+    def _write_projections(
+        self, envelopes: list[Row], cases: list[Row], deliveries: list[Row]
+    ) -> None:
+        """New envelope and case rows, new or changed delivery rows (in a transaction)."""
+        conn = self._conn
+        if envelopes:
+            conn.executemany(
+                f"INSERT INTO envelopes VALUES ({', '.join('?' * len(ENVELOPE_COLUMNS))})",
+                envelopes,
+            )
+        if cases:
+            conn.executemany("INSERT OR IGNORE INTO case_refs VALUES (?, ?)", cases)
+        if deliveries:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO deliveries VALUES ({', '.join('?' * len(DELIVERY_COLUMNS))})",
+                deliveries,
+            )
+
+    def _build_deferred(self) -> None:
+        """The projections of every record and the indexes, in one transaction."""
+        conn = self._conn
+        tables = self._projector.tables()
+        conn.execute("BEGIN")
+        try:
+            create_projections(self._db)
+            self._write_projections(
+                list(tables["envelopes"].values()),
+                list(tables["case_refs"].values()),
+                list(tables["deliveries"].values()),
+            )
+            create_indexes(self._db)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise LogError(f"{self.path}: cannot write to the log: {exc}") from None
+        self._deferred = False
 
     def head(self) -> tuple[int, str]:
         """(seq, sha256 hex) of the last record appended."""
         return self._head_seq, self._prev.hex()
 
     def close(self) -> None:
-        """Commit what is left and close the file."""
+        """Commit what is left (a headless log's projections and indexes too) and close
+        the file."""
         self.commit()
+        if self._deferred:
+            self._build_deferred()
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._conn.close()

@@ -1,0 +1,80 @@
+"""The headless writer (`readers=False`, what `trafsim run` uses): projections and indexes
+written once at close, the data encoded once for hash and column; the same log as the
+writer that keeps them with every commit."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.bus.helpers import mini, play, stress
+from trafsim_bus import EventLogWriter, verify_log
+from trafsim_bus.log.records import Record, canonical
+from trafsim_bus.log.verify import INTACT_UNSEALED
+from trafsim_bus.log.writer import encoded
+
+TABLES = ("events", "envelopes", "case_refs", "deliveries")
+
+
+def written(records: list[Record], path: Path, *, readers: bool, every: int = 500) -> Path:
+    """The records through a writer, committed every `every` records, then closed."""
+    writer = EventLogWriter(path, readers=readers, clock=lambda: "2026-12-02T00:00:00+00:00")
+    for start in range(0, len(records), every):
+        writer.append(records[start : start + every])
+        writer.commit()
+    writer.close()
+    return path
+
+
+def contents(path: Path) -> dict[str, object]:
+    """Every row of every table (in key order) and the schema's tables and indexes."""
+    with sqlite3.connect(path) as conn:
+        found: dict[str, object] = {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in TABLES
+        }
+        found["schema"] = sorted(
+            conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        )
+    return found
+
+
+def test_a_headless_log_is_the_log_a_live_writer_makes(tmp_path: Path) -> None:
+    """Same records: the same rows in every table, the same schema, and it verifies."""
+    _, records = play(stress(), seed=3)
+    live = written(records, tmp_path / "live.db", readers=True)
+    headless = written(records, tmp_path / "headless.db", readers=False)
+    assert contents(headless) == contents(live)
+    verdict = verify_log(headless)
+    assert verdict.status() == 0
+    assert verdict.notes == []
+
+
+def test_the_data_is_encoded_once_into_the_canonical_bytes() -> None:
+    """`encoded` gives exactly `canonical(record)`, and the data column is its data."""
+    _, records = play(stress(), seed=5)
+    for record in records:
+        chained, data = encoded(record)
+        assert chained == canonical(record)
+        assert f'"data":{data.decode()},'.encode() in chained
+
+
+def test_a_headless_log_stopped_before_close_verifies_its_events(tmp_path: Path) -> None:
+    """What a killed run leaves: the events, no projections yet. verify checks the events,
+    says why the projections are missing, and calls the log intact but unsealed."""
+    _, records = play(mini(), seed=1)
+    path = tmp_path / "killed.db"
+    writer = EventLogWriter(path, readers=False)
+    writer.append(records[: len(records) // 2])
+    writer.commit()
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    writer.close()
+    verdict = verify_log(copy)
+    assert verdict.status() == INTACT_UNSEALED
+    assert verdict.problems == []
+    assert verdict.records == len(records) // 2
+    assert verdict.notes
+    assert "no projections" in verdict.notes[0]
+    assert verdict.notes[0] in verdict.lines()
