@@ -286,3 +286,19 @@ def test_a_live_log_verifies_unsealed_while_it_is_written(tmp_path: Path) -> Non
         statuses.pop()
     assert {status for status, _ in statuses} == {3}, statuses
     assert trafsim("verify", str(db)).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "change", ["origin = 'nobody'", "t_us = 'soon'", "recipient = x'01'", "cause_seq = 1.5"]
+)
+def test_a_column_of_the_wrong_type_names_the_seq(
+    sealed_log: Path, tmp_path: Path, change: str
+) -> None:
+    """A record whose column holds what no record can (an unknown origin, a time that is
+    no integer): verify exits 1 naming its seq, no traceback."""
+    path = copy_of(sealed_log, tmp_path)
+    _tamper(path, f"UPDATE events SET {change} WHERE seq = 7")
+    result = trafsim("verify", str(path))
+    assert result.returncode == 1
+    assert "seq 7: the record does not decode" in result.stdout
+    assert "Traceback" not in result.stderr

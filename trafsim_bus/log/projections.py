@@ -35,6 +35,17 @@ DELIVERY_COLUMNS: Final = (
 )
 
 Row = tuple[Any, ...]
+_PROJECTED: Final = frozenset(
+    (
+        "envelope_submitted",
+        "delivery_created",
+        "channel_resolved",
+        "delivered",
+        "rejected",
+        "dropped",
+    )
+)
+"""The kinds of record a projection row comes from."""
 
 
 class Projector:
@@ -60,6 +71,8 @@ class Projector:
     def apply(self, record: Record) -> None:
         """Update the rows a record touches."""
         kind = record.kind
+        if kind not in _PROJECTED:
+            return
         if kind == "envelope_submitted":
             envelope = record.data["envelope"]
             row = (

@@ -7,11 +7,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from trafsim_bus.errors import LogError
-from trafsim_bus.log.records import COLUMNS, Record
+from trafsim_bus.log.records import COLUMNS, ORIGINS, Record
 
 _SELECT = f"SELECT {', '.join(COLUMNS)}, hash FROM events ORDER BY seq"
 _RANGE = f"SELECT {', '.join(COLUMNS)}, hash FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq"
@@ -88,26 +89,36 @@ def rows(
         yield _record(row), row[10]
 
 
-def _record(row: tuple[object, ...]) -> Record:
+def _record(row: tuple[Any, ...]) -> Record:
+    seq, t_us, kind, cause_seq, origin, envelope_id, recipient, disruption_id, pool_id = row[:9]
     try:
-        data = _DATA.decode(row[9]) if row[9] else {}  # type: ignore[arg-type]
-        return msgspec.convert(
-            {
-                "seq": row[0],
-                "t_us": row[1],
-                "kind": row[2],
-                "cause_seq": row[3],
-                "origin": row[4],
-                "envelope_id": row[5],
-                "recipient": row[6],
-                "disruption_id": row[7],
-                "pool_id": row[8],
-                "data": data,
-            },
-            Record,
-        )
+        data = _DATA.decode(row[9]) if row[9] else {}
     except (msgspec.DecodeError, msgspec.ValidationError, TypeError) as exc:
-        raise LogError(f"seq {row[0]}: the record does not decode ({exc})") from None
+        raise LogError(f"seq {seq}: the record does not decode ({exc})") from None
+    if not (
+        type(seq) is int
+        and type(t_us) is int
+        and type(kind) is str
+        and (cause_seq is None or type(cause_seq) is int)
+        and origin in ORIGINS
+        and (envelope_id is None or type(envelope_id) is str)
+        and (recipient is None or type(recipient) is str)
+        and (disruption_id is None or type(disruption_id) is str)
+        and (pool_id is None or type(pool_id) is str)
+    ):
+        raise LogError(f"seq {seq}: the record does not decode (a column of the wrong type)")
+    return Record(
+        seq=seq,
+        t_us=t_us,
+        kind=kind,
+        cause_seq=cause_seq,
+        origin=origin,
+        envelope_id=envelope_id,
+        recipient=recipient,
+        disruption_id=disruption_id,
+        pool_id=pool_id,
+        data=data,
+    )
 
 
 def read_records(path: Path) -> list[Record]:

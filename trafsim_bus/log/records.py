@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 import msgspec
 
 LOG_FORMAT_VERSION: Final = 1
 
 Origin = Literal["team", "controller", "inject", "playbook", "background", "bus", "scenario"]
+ORIGINS: Final = frozenset(get_args(Origin))
 
 RECORD_KINDS: Final[tuple[str, ...]] = (
     "exercise_started",

@@ -14,6 +14,7 @@ from trafsim_bus.log.reader import reading, rows
 from trafsim_bus.log.records import RECORD_KINDS, Record, canonical
 from trafsim_bus.log.writer import GENESIS
 
+_KINDS = frozenset(RECORD_KINDS)
 INTACT_SEALED = 0
 BAD = 1
 INTACT_UNSEALED = 3
@@ -66,8 +67,25 @@ def _verify(
     conn: sqlite3.Connection, *, keep: bool, each: Callable[[Record], None] | None
 ) -> Verdict:
     verdict = Verdict()
-    previous = GENESIS
     projector = Projector()
+    head = _chain(conn, verdict, projector, keep=keep, each=each)
+    verdict.head_sha256 = head.hex()
+    if verdict.problems:
+        return verdict
+    _check_projections(conn, verdict, projector)
+    return verdict
+
+
+def _chain(
+    conn: sqlite3.Connection,
+    verdict: Verdict,
+    projector: Projector,
+    *,
+    keep: bool,
+    each: Callable[[Record], None] | None,
+) -> bytes:
+    """Check the records in order up to the first bad one; the digest of the last good."""
+    previous = GENESIS
     last: Record | None = None
     try:
         for record, stored_hash in rows(conn):
@@ -81,11 +99,10 @@ def _verify(
                     )
             if problem is not None:
                 verdict.problems.append(problem)
-                return verdict
+                return previous
             projector.apply(record)
             previous = digest
             verdict.head_seq = record.seq
-            verdict.head_sha256 = digest.hex()
             verdict.records += 1
             if keep:
                 verdict.kept.append(record)
@@ -94,15 +111,20 @@ def _verify(
             last = record
     except LogError as exc:
         verdict.problems.append(str(exc))
-        return verdict
+        return previous
     if last is not None and last.kind == "exercise_ended":
         if last.data.get("records") != verdict.records:
             verdict.problems.append(
                 f"seq {last.seq}: exercise_ended counts {last.data.get('records')} records, "
                 f"the log holds {verdict.records}"
             )
-            return verdict
+            return previous
         verdict.sealed = True
+    return previous
+
+
+def _check_projections(conn: sqlite3.Connection, verdict: Verdict, projector: Projector) -> None:
+    """Compare the stored projections with those the events make (or note their absence)."""
     present = {
         row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     }
@@ -111,7 +133,7 @@ def _verify(
             "no projections: a headless run writes them when it closes the log, and the run "
             "that wrote this one stopped first (the events are checked all the same)"
         )
-        return verdict
+        return
     for table, expected in projector.tables().items():
         width = PRIMARY_KEYS[table]
         rows_stored = {
@@ -120,7 +142,6 @@ def _verify(
         problem = _first_difference(table, rows_stored, expected, projector)
         if problem:
             verdict.problems.append(problem)
-    return verdict
 
 
 def _out_of_place(record: Record, last: Record | None, expected_seq: int) -> str | None:
@@ -129,7 +150,7 @@ def _out_of_place(record: Record, last: Record | None, expected_seq: int) -> str
         return f"seq {expected_seq}: missing (the next record is seq {record.seq})"
     if last is not None and last.kind == "exercise_ended":
         return f"seq {record.seq}: {record.kind} follows exercise_ended, which seals the log"
-    if record.kind not in RECORD_KINDS:
+    if record.kind not in _KINDS:
         return f"seq {record.seq}: {record.kind!r} is not a kind of record (docs/log-schema.md)"
     if last is not None and record.t_us < last.t_us:
         return f"seq {record.seq}: its time {record.t_us} is before seq {last.seq}'s {last.t_us}"
