@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -207,3 +208,21 @@ def test_scenario_show_prints_every_latency_rule_and_expected_action() -> None:
     assert mla.index("ack,nack") < mla.index("other")
     assert "referral kz-mia-at → kz-soc within 6h" in text
     assert "— (observers)" in text
+
+
+def test_commands_load_only_what_they_use() -> None:
+    """`import trafsim.cli` (every `--help`) loads no engine, web server or chart library,
+    and `trafsim run` no web server or charts: start-up is paid by the command that needs
+    it (issue 12)."""
+    probe = (
+        "import sys, trafsim.cli; first = set(sys.modules); import trafsim.run_cmd; "
+        "print(sorted({m.split('.')[0] for m in first}), sorted(sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split("] ", 1)
+    at_help = set(ast.literal_eval(found[0] + "]"))
+    at_run = ast.literal_eval(found[1])
+    assert not at_help & {"aiohttp", "plotly", "agencies", "sqlite_utils"}
+    assert not {m.split(".")[0] for m in at_run} & {"aiohttp", "plotly"}
+    assert not [m for m in at_run if m.startswith(("trafsim.viewer", "trafsim.aar."))]

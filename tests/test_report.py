@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from tests.bus.helpers import play_to_db
-from trafsim.aar.words import LANGUAGES, catalogue
+from trafsim.aar import LANGUAGES
+from trafsim.aar.words import catalogue
 from trafsim.report import duration
 from trafsim.run_cmd import run_exercise
 from trafsim_bus import load_scenario

@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import structlog
 
 from trafsim.control_cmd import add_control
 from trafsim.errors import CliError
 from trafsim.explore_cmd import add_explore
-from trafsim.log_cmd import metrics_of, verify
 from trafsim.logconfig import configure_logging
-from trafsim.message_cmd import validate_files
 from trafsim.replay_cmd import add_replay
-from trafsim.report import render_summary
 from trafsim.report_cmd import add_report
-from trafsim.run_cmd import run_exercise
-from trafsim.scenario_cmd import list_scenarios, show, validate
-from trafsim.schema_cmd import write_catalogue, write_schemas
-from trafsim.serve_cmd import ServeOptions, serve
-from trafsim.trail_cmd import render_trail, trail
 from trafsim.whatif_cmd import add_whatif
-from trafsim_bus import DEFAULT_SCENARIO, encode_metrics
+from trafsim_bus import DEFAULT_SCENARIO
+
+# Each command imports what it does when it runs (PLC0415 below): `trafsim run` need not
+# load the web server, nor `trafsim --help` the engine.
 
 log = structlog.get_logger(__name__)
 
@@ -208,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    from trafsim.schema_cmd import write_catalogue, write_schemas  # noqa: PLC0415
+
     for path in write_schemas(args.out):
         print(path)
     if args.markdown is not None:
@@ -216,6 +211,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _message_validate(args: argparse.Namespace) -> int:
+    from trafsim.message_cmd import validate_files  # noqa: PLC0415
+
     bad = 0
     for verdict in validate_files(args.files):
         print(verdict.line())
@@ -224,15 +221,22 @@ def _message_validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from trafsim.run_cmd import run_exercise  # noqa: PLC0415
+
     outcome = run_exercise(args.scenario, seed=args.seed, db=args.db, overwrite=args.overwrite)
     return _print_metrics(outcome.metrics, as_json=args.json, db=str(outcome.db))
 
 
 def _metrics(args: argparse.Namespace) -> int:
+    from trafsim.log_cmd import metrics_of  # noqa: PLC0415
+
     return _print_metrics(metrics_of(args.db), as_json=args.json, db=str(args.db))
 
 
 def _print_metrics(document: dict[str, object], *, as_json: bool, db: str) -> int:
+    from trafsim.report import render_summary  # noqa: PLC0415
+    from trafsim_bus.metrics import encode_metrics  # noqa: PLC0415
+
     if as_json:
         sys.stdout.buffer.write(encode_metrics(document))
         sys.stdout.flush()
@@ -242,6 +246,10 @@ def _print_metrics(document: dict[str, object], *, as_json: bool, db: str) -> in
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
+    from trafsim.serve_cmd import ServeOptions, serve  # noqa: PLC0415
+
     if not 0 < args.speed <= 10_000:
         raise CliError(f"--speed: expected above 0 and at most 10000, got {args.speed}")
     options = ServeOptions(
@@ -259,6 +267,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _trail(args: argparse.Namespace) -> int:
+    import msgspec  # noqa: PLC0415
+
+    from trafsim.trail_cmd import render_trail, trail  # noqa: PLC0415
+
     found = trail(args.db, args.envelope)
     if args.json:
         sys.stdout.buffer.write(
@@ -271,6 +283,8 @@ def _trail(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from trafsim.log_cmd import verify  # noqa: PLC0415
+
     status, lines = verify(args.db, args.expect)
     for line in lines:
         print(line)
@@ -278,6 +292,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _scenario_list(args: argparse.Namespace) -> int:
+    from trafsim.scenario_cmd import list_scenarios  # noqa: PLC0415
+
     del args
     for line in list_scenarios():
         print(line)
@@ -285,6 +301,8 @@ def _scenario_list(args: argparse.Namespace) -> int:
 
 
 def _scenario_validate(args: argparse.Namespace) -> int:
+    from trafsim.scenario_cmd import validate  # noqa: PLC0415
+
     status, lines = validate(args.scenarios)
     for line in lines:
         print(line)
@@ -292,6 +310,8 @@ def _scenario_validate(args: argparse.Namespace) -> int:
 
 
 def _scenario_show(args: argparse.Namespace) -> int:
+    from trafsim.scenario_cmd import show  # noqa: PLC0415
+
     for line in show(args.scenario):
         print(line)
     return 0

@@ -11,15 +11,17 @@ import os
 import signal
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import aiohttp
 import structlog
-from aiohttp import web
 
 from trafsim.errors import CliError
-from trafsim.viewer import LiveError, LiveSource, Replay, create_app
 from trafsim_bus.errors import LogError
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from trafsim.viewer import Replay
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +59,8 @@ def add_replay(commands: Any) -> None:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from trafsim.viewer import Replay, create_app  # noqa: PLC0415 (the viewer loads on use)
+
     if (args.db is None) == (args.url is None):
         raise CliError("replay: give the log DB, or --url of a served exercise (not both)")
     if not 0 <= args.port <= 65535:
@@ -80,6 +84,10 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 async def _serve_live(url: str, token: str, host: str, port: int) -> None:
+    import aiohttp  # noqa: PLC0415 (loaded on use)
+
+    from trafsim.viewer import LiveError, LiveSource, create_app  # noqa: PLC0415
+
     async with aiohttp.ClientSession() as session:
         source = LiveSource(url, token, session)
         try:
@@ -101,6 +109,8 @@ async def serve_viewer(
 ) -> None:
     """Serve the viewer on host:port (0: a free one) until SIGTERM or Ctrl-C, having
     printed its address."""
+    from aiohttp import web  # noqa: PLC0415 (loaded on use)
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -6,14 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from trafsim.aar import LANGUAGES, Words, build_report, render_html, render_markdown
+from trafsim.aar import LANGUAGES
 from trafsim.errors import CliError
-from trafsim.log_cmd import metrics_of_records, verified_records
-from trafsim_bus.log.records import Record
+
+if TYPE_CHECKING:
+    from trafsim_bus.log.records import Record
 
 log = structlog.get_logger(__name__)
 
@@ -56,6 +57,8 @@ def _report(args: argparse.Namespace) -> int:
     db: Path = args.db
     chosen = args.format or _format_of(args.output)
     records, metrics = read_log(db)
+    from trafsim.aar import Words, build_report, render_html, render_markdown  # noqa: PLC0415
+
     report = build_report(records, metrics, db.name, Words(args.lang))
     text = render_html(report) if chosen == "html" else render_markdown(report)
     if args.output == "-":
@@ -83,6 +86,8 @@ def _format_of(output: str | None) -> str:
 
 def read_log(path: Path) -> tuple[list[Record], dict[str, Any]]:
     """The records of a log that verifies, as one moment of it, and its metrics."""
+    from trafsim.log_cmd import metrics_of_records, verified_records  # noqa: PLC0415
+
     records, head = verified_records(path)
     return records, metrics_of_records(path, records, head)
 

@@ -6,24 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from agencies import build_playbooks
 from trafsim.errors import CliError
-from trafsim.log_cmd import verified_records
 from trafsim.report import duration
 from trafsim_bus.errors import BusError
 from trafsim_bus.timebase import SECOND, Calendar
-from trafsim_bus.whatif import (
-    Changes,
-    OverrideError,
-    Study,
-    parse_setting,
-    read_addition,
-    study,
-)
+
+if TYPE_CHECKING:
+    from trafsim_bus.whatif import Changes, Study
 
 SHOWN_ORPHANS = 5
 """How many orphaned inputs the text output lists."""
@@ -70,6 +63,10 @@ def add_whatif(commands: Any) -> None:
 
 
 def _whatif(args: argparse.Namespace) -> int:
+    from agencies import build_playbooks  # noqa: PLC0415 (the engine loads on use)
+    from trafsim.log_cmd import verified_records  # noqa: PLC0415
+    from trafsim_bus.whatif import OverrideError, study  # noqa: PLC0415
+
     if args.runs < 1:
         raise CliError(f"--runs: expected a whole number of at least 1, got {args.runs}")
     changes = _changes(args.settings, args.additions)
@@ -99,6 +96,13 @@ def _whatif(args: argparse.Namespace) -> int:
 
 def _changes(settings: list[str], additions: list[Path]) -> Changes:
     """The changes asked for; a bad one is a `CliError` naming it."""
+    from trafsim_bus.whatif import (  # noqa: PLC0415
+        Changes,
+        OverrideError,
+        parse_setting,
+        read_addition,
+    )
+
     try:
         added = []
         for path in additions:

@@ -12,8 +12,6 @@ from typing import Final
 from agencies.node.console.i18n import Labels, read_catalogue
 from trafsim.report import duration
 
-LANGUAGES: Final = ("en", "ru")
-"""The report's languages; the first is the default."""
 _DURATION: Final = re.compile(r"^([0-9.]+)(s|min|h|d)$")
 
 
