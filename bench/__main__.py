@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Result, measure, progress_line
+from bench.report import figures_text
 from bench.suite import FULL, QUICK, SUITE, scratch
 from trafsim.logconfig import configure_logging
 
@@ -20,15 +21,17 @@ def table(results: list[Result]) -> str:
     """The medians and ratios as people read them, a bar for each ratio (1 = as fast as
     the reference)."""
     lines = [
-        f"{'benchmark':<16} {'units':>9}  {'ours':>9}  {'reference':>9}  {'ratio':>6}",
+        f"{'benchmark':<18} {'units':>9}  {'ours':>9}  {'reference':>9}  {'ratio':>6}",
     ]
     for result in results:
         bar = "█" * min(40, round(result.ratio * 20))
         agreed = "" if result.agreed else "  RESULTS DIFFER"
         lines.append(
-            f"{result.name:<16} {result.units:>9}  {result.subject_s:>8.3f}s  "
+            f"{result.name:<18} {result.units:>9}  {result.subject_s:>8.3f}s  "
             f"{result.reference_s:>8.3f}s  {result.ratio:>6.3f}  {bar}{agreed}"
         )
+        if result.figures:
+            lines.append(f"{'':<18} {figures_text(result.figures)}")
     return "\n".join(lines)
 
 

@@ -31,6 +31,12 @@ class Benchmark:
     reference: Side
     same: Callable[[Any, Any], bool]
     note: str = ""
+    cost: Callable[[float, Any], float] | None = None
+    """What is compared, from a call's wall seconds and what it returned (the seconds
+    themselves when None): e.g. seconds per million records beyond a small run's."""
+    figures: Callable[[Any, Any], dict[str, float]] | None = None
+    """Further figures of a run, from the last values of the subject and the reference
+    (peak memory, lateness), reported beside the ratio."""
 
 
 @dataclass(slots=True)
@@ -48,6 +54,7 @@ class Result:
     agreed: bool
     note: str = ""
     samples: dict[str, list[float]] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -67,6 +74,7 @@ class Result:
             "agreed": self.agreed,
             "note": self.note,
             "samples": self.samples,
+            "figures": self.figures,
         }
 
 
@@ -82,12 +90,15 @@ def measure(benchmark: Benchmark, repeats: int, progress: Callable[[str], None])
     subject: list[float] = []
     reference: list[float] = []
     agreed = True
+    cost = benchmark.cost or (lambda seconds, _: seconds)
+    mine: Any = None
+    theirs: Any = None
     for n in range(repeats):
         progress(f"{benchmark.name}: run {n + 1} of {repeats}")
         seconds, mine = timed(benchmark.subject.run)
-        subject.append(seconds)
+        subject.append(cost(seconds, mine))
         seconds, theirs = timed(benchmark.reference.run)
-        reference.append(seconds)
+        reference.append(cost(seconds, theirs))
         agreed = agreed and benchmark.same(mine, theirs)
     return Result(
         name=benchmark.name,
@@ -100,6 +111,7 @@ def measure(benchmark: Benchmark, repeats: int, progress: Callable[[str], None])
         agreed=agreed,
         note=benchmark.note,
         samples={"subject": subject, "reference": reference},
+        figures=benchmark.figures(mine, theirs) if benchmark.figures else {},
     )
 
 

@@ -1,6 +1,7 @@
-"""The benchmarks, each beside its reference: the log writer against raw `executemany`,
-`trafsim verify` against the hash-chain script of docs/log-schema.md, and the start-up of
-`trafsim run` against the interpreter's own."""
+"""The benchmarks, each beside its reference: the engine against a SimPy model, the log
+writer against raw `executemany`, `trafsim metrics` and `trafsim verify` on a big log
+against one streamed read and the hash-chain script of docs/log-schema.md, the cost per
+record as exercises grow, and the start-up of `trafsim run` against the interpreter's."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import msgspec
 
 from bench import queueing
 from bench.harness import Benchmark, Side
-from bench.workloads import records_of, write_log
+from bench.processes import Finished, run_measured
+from bench.scaling import scaling, trafsim_run
+from bench.workloads import records_of, scaled, write_log
 from trafsim_bus import verify_log
 from trafsim_bus.log.records import Record, canonical
 from trafsim_bus.log.writer import event_row
@@ -32,10 +36,29 @@ class Settings:
     factor: float
     messages: int
     repeats: int
+    log_factor: float
+    scales: tuple[float, float, float]
 
 
-QUICK = Settings(factor=1.0, messages=3000, repeats=1)
-FULL = Settings(factor=300.0, messages=30000, repeats=3)
+QUICK = Settings(factor=1.0, messages=3000, repeats=1, log_factor=2.0, scales=(2.0, 4.0, 8.0))
+FULL = Settings(
+    factor=300.0, messages=30000, repeats=3, log_factor=735.0, scales=(30.0, 300.0, 1000.0)
+)
+"""The full run: the writer on SILK THREAD at 300x (about 390,000 records), metrics and
+verify on a log of about a million records (735x), the cost per record at 300x and
+1000x against 30x."""
+
+READ_AND_DECODE = """
+import sqlite3, sys, msgspec
+decode = msgspec.json.Decoder(dict)
+cols = "seq, t_us, kind, cause_seq, origin, envelope_id, recipient, disruption_id, pool_id, data"
+count = 0
+for row in sqlite3.connect(sys.argv[1]).execute(f"SELECT {cols} FROM events ORDER BY seq"):
+    decode.decode(row[9])
+    count += 1
+print(count)
+"""
+"""One streamed pass over a log that reads and decodes every record, and counts them."""
 
 COLUMNS = (
     "seq, t_us, kind, cause_seq, origin, envelope_id, recipient, disruption_id, pool_id, "
@@ -105,15 +128,54 @@ def chain_head(path: Path) -> str:
     return head.hex()
 
 
+@cache
+def big_log(factor: float, folder: Path) -> tuple[Path, int]:
+    """A log of SILK THREAD at `factor` written by `trafsim run` (once per process), and
+    how many records it holds."""
+    scenario = folder / f"silk-thread-x{factor:g}.toml"
+    scenario.write_text(scaled(factor).text, encoding="utf-8")
+    path = folder / f"big-x{factor:g}.db"
+    records, _, _ = trafsim_run(scenario, path)
+    return path, records
+
+
+def metrics(settings: Settings, folder: Path) -> Benchmark:
+    """`trafsim metrics DB --json` (verifying every record and folding it into the metrics)
+    against one streamed pass that reads and decodes every record, both as processes;
+    the same record count, and metrics' peak memory."""
+    path, records = big_log(settings.log_factor, folder)
+
+    def ours() -> tuple[int, Finished]:
+        finished = run_measured([sys.executable, "-m", "trafsim", "metrics", str(path), "--json"])
+        document = msgspec.json.decode(finished.stdout) if finished.returncode == 0 else {}
+        return int(document.get("log_head", {}).get("seq", -2)) + 1, finished
+
+    def streamed() -> tuple[int, Finished]:
+        finished = run_measured([sys.executable, "-c", READ_AND_DECODE, str(path)])
+        return int(finished.stdout or 0), finished
+
+    return Benchmark(
+        name="trafsim metrics",
+        units=records,
+        unit="records",
+        subject=Side("trafsim metrics --json", ours),
+        reference=Side("streamed read and decode", streamed),
+        same=lambda mine, theirs: mine[0] == theirs[0] == records,
+        note="whole processes",
+        figures=lambda mine, theirs: {
+            "peak_mib": mine[1].peak_mib,
+            "reference_peak_mib": theirs[1].peak_mib,
+        },
+    )
+
+
 def verify(settings: Settings, folder: Path) -> Benchmark:
     """`trafsim verify` (every check, projections included) against the ten-line
-    hash-chain script of docs/log-schema.md on the same log."""
-    records = records_of(settings.factor)
-    path = folder / "verify.db"
-    write_log(records, path)
+    hash-chain script of docs/log-schema.md on the same big log."""
+    path, records = big_log(settings.log_factor, folder)
     return Benchmark(
         name="trafsim verify",
-        units=len(records),
+        units=records,
         unit="records",
         subject=Side("verify_log", lambda: verify_log(path).head_sha256),
         reference=Side("hash-chain script", lambda: chain_head(path)),
@@ -174,11 +236,23 @@ def engine(log: bool) -> Callable[[Settings, Path], Benchmark]:
     return build
 
 
+def per_record(which: int) -> Callable[[Settings, Path], Benchmark]:
+    """The cost per record at the run's middle (1) or top (2) scale against its lowest."""
+
+    def build(settings: Settings, folder: Path) -> Benchmark:
+        return scaling(settings.scales[which], settings.scales[0])(folder)
+
+    return build
+
+
 SUITE: dict[str, Callable[[Settings, Path], Benchmark]] = {
     "engine-log-off": engine(log=False),
     "engine-log-on": engine(log=True),
     "writer": writer,
+    "metrics": metrics,
     "verify": verify,
+    "per-record-mid": per_record(1),
+    "per-record-top": per_record(2),
     "start-up": start_up,
 }
 """Every benchmark by name, built for the run's settings and a scratch folder."""

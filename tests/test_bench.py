@@ -38,7 +38,15 @@ def test_the_quick_suite_runs_every_benchmark_and_both_sides_agree(tmp_path: Pat
         assert result["reference_s"] > 0
         assert result["units"] > 0
         assert result["name"] in done.stdout
-    assert document["settings"] == {"factor": 1.0, "messages": 3000, "repeats": 1}
+    assert document["settings"] == {
+        "factor": 1.0,
+        "messages": 3000,
+        "repeats": 1,
+        "log_factor": 2.0,
+        "scales": [2.0, 4.0, 8.0],
+    }
+    assert results["trafsim metrics"]["figures"]["peak_mib"] > 0
+    assert results["per record, 8x"]["figures"]["peak_mib"] > 0
 
 
 def test_a_benchmark_whose_sides_disagree_says_so() -> None:
