@@ -60,7 +60,8 @@ class Cases:
         if record.kind == "envelope_submitted":
             envelope = record.data["envelope"]
             cases = list(envelope.get("case_refs") or [])
-            self.case_refs[str(record.envelope_id)] = cases
+            if cases:
+                self.case_refs[str(record.envelope_id)] = cases
             for case in cases:
                 self._case(case)
                 self.messages[case] += 1

@@ -4,12 +4,19 @@ its id), each with `delay_s`'s shape."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Final
 
 from trafsim_bus.log.records import Record
 from trafsim_bus.metrics.tally import Tally
 
 DIMENSIONS: Final = ("channel", "agency_pair", "country_pair", "language_pair")
+
+
+@cache
+def _pair(sender: str, language: str) -> tuple[str, str]:
+    """One tuple per distinct (sender, language): envelopes are many, pairs are few."""
+    return (sender, language)
 
 
 class DelayBy:
@@ -30,7 +37,7 @@ class DelayBy:
         """Fold one record."""
         if record.kind == "envelope_submitted":
             envelope = record.data["envelope"]
-            self.sender[str(record.envelope_id)] = (envelope["sender"], envelope["language"])
+            self.sender[str(record.envelope_id)] = _pair(envelope["sender"], envelope["language"])
         elif record.kind == "delivered":
             delivery = record.data["delivery"]
             sender, written_in = self.sender[str(record.envelope_id)]
@@ -42,7 +49,11 @@ class DelayBy:
                 "language_pair": f"{written_in}>{delivery['language']}",
             }
             for dimension, key in keys.items():
-                self.tallies[dimension].setdefault(key, Tally()).delivered(delivery)
+                tallies = self.tallies[dimension]
+                tally = tallies.get(key)
+                if tally is None:
+                    tally = tallies[key] = Tally()
+                tally.delivered(delivery)
 
     def _country(self, agency: str) -> str:
         """An agency's country; the bus and exercise control have none (`-`)."""

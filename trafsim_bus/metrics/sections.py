@@ -25,6 +25,7 @@ class Pools:
     def __init__(self) -> None:
         self.pools: dict[str, dict[str, Any]] = {}
         self.waiting: dict[str, dict[Key, int]] = {}
+        self.grown: set[str] = set()
         self.end_us = 0
 
     def pool(self, pool_id: str) -> dict[str, Any]:
@@ -48,18 +49,22 @@ class Pools:
 
     def note_queues(self) -> None:
         """The queues as they stood at the end of an instant (a job that starts at once
-        never waited)."""
-        for pool_id, waiting in self.waiting.items():
+        never waited); only a queue that grew in it can have reached a new longest."""
+        for pool_id in self.grown:
             pool = self.pool(pool_id)
-            pool["max_queue"] = max(pool["max_queue"], len(waiting))
+            pool["max_queue"] = max(pool["max_queue"], len(self.waiting[pool_id]))
+        self.grown.clear()
 
     def apply(self, record: Record) -> None:
         """Fold one record."""
         if record.t_us != self.end_us:
-            self.note_queues()
+            if self.grown:
+                self.note_queues()
             self.end_us = record.t_us
         if record.kind == "translation_queued":
-            self.waiting.setdefault(str(record.pool_id), {})[delivery_key(record)] = record.t_us
+            pool_id = str(record.pool_id)
+            self.waiting.setdefault(pool_id, {})[delivery_key(record)] = record.t_us
+            self.grown.add(pool_id)
         elif record.kind == "translation_started":
             self.waiting.setdefault(str(record.pool_id), {}).pop(delivery_key(record), None)
             pool = self.pool(str(record.pool_id))

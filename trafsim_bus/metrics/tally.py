@@ -44,8 +44,14 @@ class Tally:
     def count(self, kind: str, origin: str, field: str) -> None:
         """One more envelope, delivery or ending of `kind` and `origin`."""
         self.messages[field] += 1
-        self.by_type.setdefault(kind, counters())[field] += 1
-        self.by_origin.setdefault(origin, counters())[field] += 1
+        by_type = self.by_type.get(kind)
+        if by_type is None:
+            by_type = self.by_type[kind] = counters()
+        by_type[field] += 1
+        by_origin = self.by_origin.get(origin)
+        if by_origin is None:
+            by_origin = self.by_origin[origin] = counters()
+        by_origin[field] += 1
 
     def delivered(self, delivery: dict[str, Any]) -> None:
         """The delay parts of a delivery made (every part, zeros included)."""
