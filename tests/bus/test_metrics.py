@@ -223,3 +223,38 @@ def test_interpreters_waits_are_the_answers_times_minus_the_requests() -> None:
         assert measured["count"] == len(expected)
         assert measured["max"] == max(expected)
         assert measured["max"] > 3600
+
+
+class _Every(frozenset[str]):
+    """A set of kinds that holds every kind."""
+
+    def __contains__(self, kind: object) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_each_section_is_fed_every_kind_it_reads(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The accumulator hands a section only the kinds it names (`KINDS`); handing every
+    section every record instead gives the same document, so no section misses a kind."""
+    from tests.bus.helpers import stress
+    from trafsim_bus.metrics import cases, compliance, delay_by, msel, requests, sections
+    from trafsim_bus.metrics.document import compute_metrics
+
+    _, records = play(stress(), seed)
+    routed = compute_metrics(records, (records[-1].seq, ""))
+    for section in (
+        sections.Pools,
+        sections.Channels,
+        sections.Disruptions,
+        sections.Interpretation,
+        sections.Pending,
+        requests.Requests,
+        cases.Cases,
+        msel.Msel,
+        delay_by.DelayBy,
+        compliance.Compliance,
+    ):
+        monkeypatch.setattr(section, "KINDS", _Every())
+    assert compute_metrics(records, (records[-1].seq, "")) == routed

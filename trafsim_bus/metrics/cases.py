@@ -5,7 +5,7 @@ delays of its delivered ones."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from trafsim_bus.log.records import Record
 from trafsim_bus.metrics.tally import Tally
@@ -39,6 +39,8 @@ formal) marks `identification_presumed`; a case update with a support plan marks
 
 class Cases:
     """Folds each case's envelopes, endings and delays."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset(("envelope_submitted", "rejected", "delivered"))
 
     def __init__(self) -> None:
         self.milestones: dict[str, dict[str, float | None]] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from trafsim_bus.log.records import Record
 
@@ -74,6 +74,10 @@ class _Screening:
 @dataclass(slots=True)
 class Compliance:
     """Folds the records into each rule's findings."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset(
+        ("envelope_submitted", "rejected", "barrier_decision", "delivered")
+    )
 
     agencies: dict[str, _Agency] = field(default_factory=dict)
     evidence_grade: dict[str, bool] = field(default_factory=dict)

@@ -5,7 +5,7 @@ its id), each with `delay_s`'s shape."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from trafsim_bus.log.records import Record
 from trafsim_bus.metrics.tally import Tally
@@ -21,6 +21,8 @@ def _pair(sender: str, language: str) -> tuple[str, str]:
 
 class DelayBy:
     """Folds each delivery made into the four breakdowns."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset(("envelope_submitted", "delivered"))
 
     def __init__(self) -> None:
         self.country: dict[str, str] = {}

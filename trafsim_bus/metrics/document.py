@@ -3,7 +3,7 @@ one pass over its records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, Final
 
@@ -62,6 +62,20 @@ class MetricsAccumulator:
         self.end_us = 0
         self.records = 0
         self.sealed = False
+        self._sections: tuple[tuple[Callable[[Record], None], frozenset[str]], ...] = (
+            (self.pools.apply, Pools.KINDS),
+            (self.channels.apply, Channels.KINDS),
+            (self.disruptions.apply, Disruptions.KINDS),
+            (self.interpretation.apply, Interpretation.KINDS),
+            (self.pending.apply, Pending.KINDS),
+            (self.requests.apply, Requests.KINDS),
+            (self.cases.apply, Cases.KINDS),
+            (self.msel.apply, Msel.KINDS),
+            (self.delay_by.apply, DelayBy.KINDS),
+            (self.compliance.apply, Compliance.KINDS),
+        )
+        self._folds: dict[str, tuple[Callable[[Record], None], ...]] = {}
+        """The sections' folds a kind of record goes to, in the sections' order."""
 
     def apply(self, record: Record) -> None:
         """Fold the next record."""
@@ -69,16 +83,13 @@ class MetricsAccumulator:
         self.end_us = record.t_us
         self.records += 1
         self.sealed = kind == "exercise_ended" and record.data.get("records") == self.records
-        self.pools.apply(record)
-        self.channels.apply(record)
-        self.disruptions.apply(record)
-        self.interpretation.apply(record)
-        self.pending.apply(record)
-        self.requests.apply(record)
-        self.cases.apply(record)
-        self.msel.apply(record)
-        self.delay_by.apply(record)
-        self.compliance.apply(record)
+        folds = self._folds.get(kind)
+        if folds is None:
+            folds = self._folds[kind] = tuple(
+                fold for fold, kinds in self._sections if kind in kinds
+            )
+        for fold in folds:
+            fold(record)
         if kind == "exercise_started":
             self.head = record.data
             canonical = record.data["scenario"]["canonical"]
@@ -166,14 +177,14 @@ class MetricsAccumulator:
                 "messages": self.case.messages_document(with_refused=False),
                 "delay_s": self.case.delays_document(),
             },
-            "translation_pools": self.pools.document(),
+            "translation_pools": self.pools.document(self.end_us),
             "channels": self.channels.document(),
             "disruptions": self.disruptions.document(),
             "interpretation": self.interpretation.document(),
             "pending_at_end": self.pending.document(),
             "requests": self.requests.document(),
             "cases": self.cases.document(),
-            "msel": self.msel.document(),
+            "msel": self.msel.document(self.end_us),
             "delay_by": self.delay_by.document(),
             "compliance": self.compliance.document(),
             "log_head": {"seq": head[0], "sha256": head[1]},

@@ -7,7 +7,7 @@ not_scored when the action has no `match`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from trafsim_bus.log.records import Record
 from trafsim_bus.timebase import SECOND, parse_duration
@@ -34,6 +34,10 @@ class Msel:
     """Folds the MSEL's life (armed, fired, skipped, held, released, cancelled, added)
     and every submission that may meet an expected action."""
 
+    KINDS: ClassVar[frozenset[str]] = frozenset(
+        ("inject_armed", "inject_fired", "inject_skipped", "control_action", "envelope_submitted")
+    )
+
     def __init__(self) -> None:
         self.injects: dict[str, _Inject] = {}
         self.end_us = 0
@@ -52,8 +56,7 @@ class Msel:
         self.injects[inject["id"]] = _Inject(expected=expected)
 
     def apply(self, record: Record) -> None:
-        """Fold one record."""
-        self.end_us = record.t_us
+        """Fold one record (of `KINDS`)."""
         kind = record.kind
         if kind == "inject_armed":
             self._status(record.data["inject_id"], "armed")
@@ -106,8 +109,10 @@ class Msel:
                     expected.found_us = record.t_us
                     expected.envelope_id = str(record.envelope_id)
 
-    def document(self) -> dict[str, Any]:
-        """The section, injects in the order they were defined or added."""
+    def document(self, end_us: int) -> dict[str, Any]:
+        """The section at the log's last time `end_us`, injects in the order they were
+        defined or added."""
+        self.end_us = end_us
         return {
             inject_id: {
                 "status": state.status,

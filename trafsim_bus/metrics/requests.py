@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from trafsim_bus.log.records import Record
 from trafsim_bus.metrics.summary import summary
@@ -39,6 +39,8 @@ class _Asked:
 
 class Requests:
     """Folds requests and their answers, nacks and rejections."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset(("envelope_submitted", "rejected", "dropped"))
 
     def __init__(self) -> None:
         self.startex: datetime | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from array import array
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from trafsim_bus.log.records import Record
 from trafsim_bus.metrics.summary import summary
@@ -21,6 +21,8 @@ def delivery_key(record: Record) -> Key:
 
 class Pools:
     """`translation_pools.<id>`: translators, jobs served, waits, queues."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset(("translation_queued", "translation_started"))
 
     def __init__(self) -> None:
         self.pools: dict[str, dict[str, Any]] = {}
@@ -72,9 +74,10 @@ class Pools:
             pool["wait"].append(record.data["wait_us"] / SECOND)
             pool["service"].append(record.data["service_us"] / SECOND)
 
-    def document(self) -> dict[str, Any]:
-        """The section."""
+    def document(self, end_us: int) -> dict[str, Any]:
+        """The section, at the log's last time `end_us`."""
         self.note_queues()
+        self.end_us = end_us
         pools = {}
         for pool_id, pool in self.pools.items():
             waiting = self.waiting.get(pool_id, {})
@@ -94,6 +97,8 @@ class Pools:
 
 class Channels:
     """`channels.<id>`: deliveries made and refused, and the channel's latency."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset(("rejected", "delivered"))
 
     def __init__(self) -> None:
         self.channels: dict[str, dict[str, Any]] = {}
@@ -129,6 +134,19 @@ class Channels:
 
 class Disruptions:
     """`disruptions.<id>`: when each was in force and what it did to deliveries."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset(
+        (
+            "barrier_decision",
+            "disruption_started",
+            "disruption_healed",
+            "disruption_effect",
+            "delivery_held",
+            "delivery_released",
+            "rejected",
+            "dropped",
+        )
+    )
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
@@ -206,6 +224,8 @@ class Interpretation:
     """`interpretation.<service agency>`: requests for interpreters and how long each
     waited: the answer's `available_from` minus the request's submission."""
 
+    KINDS: ClassVar[frozenset[str]] = frozenset(("envelope_submitted",))
+
     def __init__(self) -> None:
         self.startex: datetime | None = None
         self.services: set[str] = set()
@@ -262,6 +282,21 @@ STAGES = ("in_transit", "queued", "in_service", "held", "office_closed")
 
 class Pending:
     """`pending_at_end`: where the deliveries still under way stand at the log's end."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset(
+        (
+            "delivery_created",
+            "delivered",
+            "rejected",
+            "dropped",
+            "translation_queued",
+            "translation_started",
+            "translation_finished",
+            "delivery_released",
+            "delivery_held",
+            "barrier_decision",
+        )
+    )
 
     def __init__(self) -> None:
         self.stage: dict[Key, str] = {}
