@@ -18,7 +18,7 @@ from trafsim.logconfig import configure_logging
 
 def table(results: list[Result]) -> str:
     """The medians and ratios as people read them, a bar for each ratio (1 = as fast as
-    the reference)."""
+    the reference), and under a row the figures its sides reported."""
     lines = [
         f"{'benchmark':<16} {'units':>9}  {'ours':>9}  {'reference':>9}  {'ratio':>6}",
     ]
@@ -29,6 +29,9 @@ def table(results: list[Result]) -> str:
             f"{result.name:<16} {result.units:>9}  {result.subject_s:>8.3f}s  "
             f"{result.reference_s:>8.3f}s  {result.ratio:>6.3f}  {bar}{agreed}"
         )
+        for side, figures in result.figures.items():
+            named = ", ".join(f"{name} {value:.4g}" for name, value in figures.items())
+            lines.append(f"{'':<16} {side}: {named}")
     return "\n".join(lines)
 
 

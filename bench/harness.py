@@ -33,6 +33,16 @@ class Benchmark:
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """What a side that keeps its own time returns: the seconds that count (instead of
+    the call's), what it computed, and named figures to report beside them."""
+
+    seconds: float
+    value: Any
+    figures: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Result:
     """Medians of each side, the ratio (reference time / subject time: 1 is as fast as the
@@ -48,6 +58,8 @@ class Result:
     agreed: bool
     note: str = ""
     samples: dict[str, list[float]] = field(default_factory=dict)
+    figures: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per side, the median of each figure it reported (`Measured`)."""
 
     @property
     def ratio(self) -> float:
@@ -67,27 +79,44 @@ class Result:
             "agreed": self.agreed,
             "note": self.note,
             "samples": self.samples,
+            "figures": self.figures,
         }
 
 
-def timed(run: Callable[[], Any]) -> tuple[float, Any]:
-    """Wall seconds of one call, and what it returned."""
+def timed(run: Callable[[], Any]) -> tuple[float, Any, dict[str, float]]:
+    """Wall seconds of one call (or the seconds it measured itself), what it returned,
+    and the figures it reported."""
     start = time.perf_counter()
     value = run()
-    return time.perf_counter() - start, value
+    seconds = time.perf_counter() - start
+    if isinstance(value, Measured):
+        return value.seconds, value.value, value.figures
+    return seconds, value, {}
+
+
+def median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs that report it."""
+    names = dict.fromkeys(name for figures in runs for name in figures)
+    return {
+        name: statistics.median(figures[name] for figures in runs if name in figures)
+        for name in names
+    }
 
 
 def measure(benchmark: Benchmark, repeats: int, progress: Callable[[str], None]) -> Result:
     """Run both sides `repeats` times, alternating so that a noisy neighbour hits both."""
     subject: list[float] = []
     reference: list[float] = []
+    figures: dict[str, list[dict[str, float]]] = {"subject": [], "reference": []}
     agreed = True
     for n in range(repeats):
         progress(f"{benchmark.name}: run {n + 1} of {repeats}")
-        seconds, mine = timed(benchmark.subject.run)
+        seconds, mine, reported = timed(benchmark.subject.run)
         subject.append(seconds)
-        seconds, theirs = timed(benchmark.reference.run)
+        figures["subject"].append(reported)
+        seconds, theirs, reported = timed(benchmark.reference.run)
         reference.append(seconds)
+        figures["reference"].append(reported)
         agreed = agreed and benchmark.same(mine, theirs)
     return Result(
         name=benchmark.name,
@@ -100,6 +129,7 @@ def measure(benchmark: Benchmark, repeats: int, progress: Callable[[str], None])
         agreed=agreed,
         note=benchmark.note,
         samples={"subject": subject, "reference": reference},
+        figures={side: median_figures(runs) for side, runs in figures.items() if any(runs)},
     )
 
 

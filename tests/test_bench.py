@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bench import queueing
-from bench.harness import Benchmark, Side, measure
+from bench.harness import Benchmark, Measured, Side, measure
 from bench.report import machine_line, markdown_table
 from bench.suite import SUITE, chain_head, rows_of
 from bench.workloads import records_of, write_log
@@ -55,6 +55,31 @@ def test_a_benchmark_whose_sides_disagree_says_so() -> None:
     assert result.agreed is False
     assert len(result.samples["subject"]) == 2
     assert result.ratio == result.reference_s / result.subject_s
+
+
+def test_a_side_that_keeps_its_own_time_reports_it_and_its_figures() -> None:
+    """A side returning `Measured` is timed by its own seconds, its value is what the check
+    sees, and each figure it reports is the median over the repeats."""
+    seconds = iter([3.0, 1.0, 2.0])
+    lateness = iter([10.0, 30.0, 20.0])
+
+    def ours() -> Measured:
+        return Measured(next(seconds), "same", {"lateness_p99_ms": next(lateness)})
+
+    timed_itself = Benchmark(
+        name="self-timed",
+        units=1,
+        unit="call",
+        subject=Side("ours", ours),
+        reference=Side("theirs", lambda: "same"),
+        same=lambda mine, theirs: bool(mine == theirs),
+    )
+    result = measure(timed_itself, 3, lambda _: None)
+    assert result.agreed
+    assert result.samples["subject"] == [3.0, 1.0, 2.0]
+    assert result.subject_s == 2.0
+    assert result.figures == {"subject": {"lateness_p99_ms": 20.0}}
+    assert result.document()["figures"] == result.figures
 
 
 def test_the_references_compute_what_the_real_code_computes(tmp_path: Path) -> None:
