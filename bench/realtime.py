@@ -78,9 +78,12 @@ class Ready:
 
 @dataclass(frozen=True, slots=True)
 class Served:
-    """What a server tells once stopped: envelope ids it took, lateness and commits."""
+    """What a server tells once stopped: envelope ids it took, its CPU time, lateness and
+    commits."""
 
     ids: list[str]
+    cpu_s: float
+    """The server process's CPU seconds while the load ran."""
     lateness: list[float] = field(default_factory=list)
     commits: int | None = None
 
@@ -166,12 +169,14 @@ async def _trafsim(db: Path) -> None:
     mark = len(lateness)
     token = exercise.tokens.held.agencies[SENDER]
     _say(Ready(port, token, str(exercise.bus.exercise_id)))
+    cpu = time.process_time()
     await _stopped()
+    cpu = time.process_time() - cpu
     taken = list(lateness[mark:])
     commits = getattr(exercise.driver, "commits", None)
     await exercise.stop()
     await runner.cleanup()
-    _say(Served(ids=[], lateness=taken, commits=commits))
+    _say(Served(ids=[], cpu_s=cpu, lateness=taken, commits=commits))
 
 
 async def _bare() -> None:
@@ -188,9 +193,11 @@ async def _bare() -> None:
     app.router.add_post("/api/v1/agencies/{agency}/messages", accept)
     runner, port = await _listen(app)
     _say(Ready(port, "bare", str(IDS)))
+    cpu = time.process_time()
     await _stopped()
+    cpu = time.process_time() - cpu
     await runner.cleanup()
-    _say(Served(ids=ids))
+    _say(Served(ids=ids, cpu_s=cpu))
 
 
 # -- the client ---------------------------------------------------------------------------
@@ -198,11 +205,13 @@ async def _bare() -> None:
 
 @dataclass(slots=True)
 class Answers:
-    """What came back: each answer's status, id and seconds after its due time."""
+    """What came back: each answer's status, id and seconds after its due time, and how
+    many a second came (from the first due time to the last answer)."""
 
     statuses: list[int] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     latency: array[float] = field(default_factory=lambda: array("d"))
+    per_s: float = 0.0
 
 
 async def send(ready: Ready, load: Load) -> tuple[list[str], Answers]:
@@ -234,6 +243,7 @@ async def send(ready: Ready, load: Load) -> tuple[list[str], Answers]:
                 await asyncio.sleep(due - loop.time())
             tasks.append(asyncio.create_task(post(http, body, due)))
         _, late = await asyncio.wait(tasks, timeout=DRAIN_S)
+        answers.per_s = len(answers.statuses) / (loop.time() - start)
         for task in late:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -289,7 +299,11 @@ def run(kind: Kind, load: Load, db: Path) -> Measured:
     outcome = Outcome(
         frozenset(sent), frozenset(answers.ids), frozenset(kept), tuple(answers.statuses)
     )
-    figures: dict[str, float] = {"submissions": float(len(sent))}
+    figures: dict[str, float] = {
+        "submissions": float(len(sent)),
+        "answered_per_s": answers.per_s,
+        "server_cpu_ms_each": served.cpu_s * 1000 / max(1, len(sent)),
+    }
     for name, samples in (("latency", answers.latency), ("lateness", served.lateness)):
         for q in (0.5, 0.99):
             value = quantile(samples, q)

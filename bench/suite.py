@@ -18,6 +18,7 @@ import msgspec
 
 from bench import queueing
 from bench.harness import Benchmark, Side
+from bench.realtime import loaded
 from bench.workloads import records_of, write_log
 from trafsim_bus import verify_log
 from trafsim_bus.log.records import Record, canonical
@@ -180,6 +181,8 @@ SUITE: dict[str, Callable[[Settings, Path], Benchmark]] = {
     "writer": writer,
     "verify": verify,
     "start-up": start_up,
+    "serve-200": loaded(200),
+    "serve-1000": loaded(1000),
 }
 """Every benchmark by name, built for the run's settings and a scratch folder."""
 

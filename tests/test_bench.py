@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench import queueing
 from bench.harness import Benchmark, Measured, Side, measure
+from bench.realtime import Outcome
 from bench.report import machine_line, markdown_table
 from bench.suite import SUITE, chain_head, rows_of
 from bench.workloads import records_of, write_log
@@ -39,6 +40,15 @@ def test_the_quick_suite_runs_every_benchmark_and_both_sides_agree(tmp_path: Pat
         assert result["units"] > 0
         assert result["name"] in done.stdout
     assert document["settings"] == {"factor": 1.0, "messages": 3000, "repeats": 1}
+    for name in ("serve at 200/s", "serve at 1000/s"):
+        figures = results[name]["figures"]
+        assert {"latency_p50_ms", "latency_p99_ms", "lateness_p50_ms", "lateness_p99_ms"} <= set(
+            figures["subject"]
+        )
+        assert figures["subject"]["submissions"] == results[name]["units"]
+        assert figures["subject"]["commits"] > 0
+        assert {"latency_p50_ms", "latency_p99_ms"} <= set(figures["reference"])
+        assert "lateness_p99_ms" in done.stdout
 
 
 def test_a_benchmark_whose_sides_disagree_says_so() -> None:
@@ -80,6 +90,16 @@ def test_a_side_that_keeps_its_own_time_reports_it_and_its_figures() -> None:
     assert result.subject_s == 2.0
     assert result.figures == {"subject": {"lateness_p99_ms": 20.0}}
     assert result.document()["figures"] == result.figures
+
+
+def test_a_live_run_agrees_only_if_every_submission_was_accepted_and_kept() -> None:
+    """The serve benchmark's check: a submission not answered 202, or answered but not in
+    the log, makes the run disagree."""
+    sent = frozenset({"a", "b"})
+    assert Outcome(sent, sent, sent, (202, 202)).complete
+    assert not Outcome(sent, sent, frozenset({"a"}), (202, 202)).complete
+    assert not Outcome(sent, frozenset({"a"}), sent, (202, 422)).complete
+    assert not Outcome(sent, sent, sent, (202, 200)).complete
 
 
 def test_the_references_compute_what_the_real_code_computes(tmp_path: Path) -> None:
