@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Result, measure, progress_line
-from bench.report import figures_text
 from bench.suite import FULL, QUICK, SUITE, scratch
 from trafsim.logconfig import configure_logging
 
 
 def table(results: list[Result]) -> str:
     """The medians and ratios as people read them, a bar for each ratio (1 = as fast as
-    the reference)."""
+    the reference), and under a row the figures its sides reported."""
     lines = [
         f"{'benchmark':<18} {'units':>9}  {'ours':>9}  {'reference':>9}  {'ratio':>6}",
     ]
@@ -30,8 +29,9 @@ def table(results: list[Result]) -> str:
             f"{result.name:<18} {result.units:>9}  {result.subject_s:>8.3f}s  "
             f"{result.reference_s:>8.3f}s  {result.ratio:>6.3f}  {bar}{agreed}"
         )
-        if result.figures:
-            lines.append(f"{'':<18} {figures_text(result.figures)}")
+        for side, figures in result.figures.items():
+            named = ", ".join(f"{name} {value:.4g}" for name, value in figures.items())
+            lines.append(f"{'':<18} {side}: {named}")
     return "\n".join(lines)
 
 

@@ -31,12 +31,16 @@ class Benchmark:
     reference: Side
     same: Callable[[Any, Any], bool]
     note: str = ""
-    cost: Callable[[float, Any], float] | None = None
-    """What is compared, from a call's wall seconds and what it returned (the seconds
-    themselves when None): e.g. seconds per million records beyond a small run's."""
-    figures: Callable[[Any, Any], dict[str, float]] | None = None
-    """Further figures of a run, from the last values of the subject and the reference
-    (peak memory, lateness), reported beside the ratio."""
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """What a side that keeps its own time returns: the seconds that count (instead of
+    the call's), what it computed, and named figures to report beside them."""
+
+    seconds: float
+    value: Any
+    figures: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -54,7 +58,8 @@ class Result:
     agreed: bool
     note: str = ""
     samples: dict[str, list[float]] = field(default_factory=dict)
-    figures: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per side, the median of each figure it reported (`Measured`)."""
 
     @property
     def ratio(self) -> float:
@@ -78,27 +83,40 @@ class Result:
         }
 
 
-def timed(run: Callable[[], Any]) -> tuple[float, Any]:
-    """Wall seconds of one call, and what it returned."""
+def timed(run: Callable[[], Any]) -> tuple[float, Any, dict[str, float]]:
+    """Wall seconds of one call (or the seconds it measured itself), what it returned,
+    and the figures it reported."""
     start = time.perf_counter()
     value = run()
-    return time.perf_counter() - start, value
+    seconds = time.perf_counter() - start
+    if isinstance(value, Measured):
+        return value.seconds, value.value, value.figures
+    return seconds, value, {}
+
+
+def median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs that report it."""
+    names = dict.fromkeys(name for figures in runs for name in figures)
+    return {
+        name: statistics.median(figures[name] for figures in runs if name in figures)
+        for name in names
+    }
 
 
 def measure(benchmark: Benchmark, repeats: int, progress: Callable[[str], None]) -> Result:
     """Run both sides `repeats` times, alternating so that a noisy neighbour hits both."""
     subject: list[float] = []
     reference: list[float] = []
+    figures: dict[str, list[dict[str, float]]] = {"subject": [], "reference": []}
     agreed = True
-    cost = benchmark.cost or (lambda seconds, _: seconds)
-    mine: Any = None
-    theirs: Any = None
     for n in range(repeats):
         progress(f"{benchmark.name}: run {n + 1} of {repeats}")
-        seconds, mine = timed(benchmark.subject.run)
-        subject.append(cost(seconds, mine))
-        seconds, theirs = timed(benchmark.reference.run)
-        reference.append(cost(seconds, theirs))
+        seconds, mine, reported = timed(benchmark.subject.run)
+        subject.append(seconds)
+        figures["subject"].append(reported)
+        seconds, theirs, reported = timed(benchmark.reference.run)
+        reference.append(seconds)
+        figures["reference"].append(reported)
         agreed = agreed and benchmark.same(mine, theirs)
     return Result(
         name=benchmark.name,
@@ -111,7 +129,7 @@ def measure(benchmark: Benchmark, repeats: int, progress: Callable[[str], None])
         agreed=agreed,
         note=benchmark.note,
         samples={"subject": subject, "reference": reference},
-        figures=benchmark.figures(mine, theirs) if benchmark.figures else {},
+        figures={side: median_figures(runs) for side, runs in figures.items() if any(runs)},
     )
 
 

@@ -1,14 +1,37 @@
-"""A command run as its own process, with what it cost: wall seconds and peak memory (the
-kernel's high-water mark of its resident set, from `wait4`)."""
+"""A Python command run as its own process, with what it cost: wall seconds and peak
+memory (the high-water mark of its resident set, `VmHWM` in /proc, which the process
+reports as it exits: `wait4`'s figure would count the parent's pages the child was forked
+with)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 
 KIB_PER_MIB = 1024
+MARK = "bench-peak-kib"
+
+REPORTING = f"""
+import atexit, runpy, sys
+
+def report():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                sys.stderr.write("\\n{MARK} " + line.split()[1] + "\\n")
+
+atexit.register(report)
+how, what, *rest = sys.argv[1:]
+if how == "-m":
+    sys.argv = [what, *rest]
+    runpy.run_module(what, run_name="__main__", alter_sys=True)
+else:
+    sys.argv = ["-c", *rest]
+    exec(compile(what, "<string>", "exec"), {{"__name__": "__main__"}})
+"""
+"""Runs `-m MODULE ARGS` or `-c CODE ARGS` as python would, then reports its peak."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,16 +44,14 @@ class Finished:
     stdout: bytes
 
 
-def run_measured(command: list[str]) -> Finished:
-    """Run `command` to its end, its output captured; its wall time and peak RSS."""
+def run_measured(arguments: list[str]) -> Finished:
+    """Run `python -m MODULE ...` or `python -c CODE ...` (`arguments` after the
+    interpreter) to its end, its output captured; its wall time and peak RSS."""
     start = time.perf_counter()
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-        stdout = process.stdout.read() if process.stdout else b""
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    return Finished(
-        returncode=process.returncode,
-        seconds=time.perf_counter() - start,
-        peak_mib=usage.ru_maxrss / KIB_PER_MIB,
-        stdout=stdout,
+    done = subprocess.run(
+        [sys.executable, "-c", REPORTING, *arguments], capture_output=True, check=False
     )
+    seconds = time.perf_counter() - start
+    peaks = [line for line in done.stderr.decode(errors="replace").splitlines() if MARK in line]
+    peak_kib = int(peaks[-1].split()[-1]) if peaks else 0
+    return Finished(done.returncode, seconds, peak_kib / KIB_PER_MIB, done.stdout)

@@ -20,6 +20,14 @@ def figures_text(figures: dict[str, float]) -> str:
     return "; ".join(shown)
 
 
+def sides_text(figures: dict[str, dict[str, float]]) -> str:
+    """Each side's figures (`ours: ...`, `reference: ...`)."""
+    names = {"subject": "ours", "reference": "reference"}
+    return "<br>".join(
+        f"{names.get(side, side)}: {figures_text(values)}" for side, values in figures.items()
+    )
+
+
 def markdown_table(document: dict[str, Any]) -> str:
     """One row per benchmark: its work, both sides' medians, the ratio, the check, and any
     further figures."""
@@ -34,7 +42,7 @@ def markdown_table(document: dict[str, Any]) -> str:
             f"| {result['subject']}: {result['subject_s']:.3f} s "
             f"| {result['reference']}: {result['reference_s']:.3f} s "
             f"| {result['ratio']:.3f} | {'yes' if result['agreed'] else 'NO'} "
-            f"| {figures_text(result.get('figures', {}))} |"
+            f"| {sides_text(result.get('figures', {}))} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -50,3 +58,70 @@ def machine_line(document: dict[str, Any]) -> str:
         f"x{settings['scales'][2]:g} against x{settings['scales'][0]:g}, a queue exercise "
         f"of {settings['messages']:,} messages; median of {settings['repeats']} runs each."
     )
+
+
+TARGETS: dict[str, tuple[str, str, float]] = {
+    "engine, log off": ("ratio", "at least 0.25", 0.25),
+    "engine, log on": ("ratio", "at least 0.12", 0.12),
+    "log writer": ("ratio", "at least 0.5", 0.5),
+    "trafsim metrics": ("ratio", "at most 2x the streamed pass (ratio at least 0.5)", 0.5),
+    "trafsim verify": ("ratio", "at most 1.2x the script (ratio at least 0.83)", 1 / 1.2),
+    "per record, 300x": ("ratio", "within 1.15x of 30x (ratio at least 0.87)", 1 / 1.15),
+    "per record, 1000x": ("ratio", "within 1.15x of 30x (ratio at least 0.87)", 1 / 1.15),
+}
+"""Issue 12's targets on the ratios: the benchmark, what is compared, the target's words
+and its bound (a ratio at least this)."""
+
+CEILINGS: dict[str, tuple[str, str, float]] = {
+    "trafsim metrics": ("peak_mib", "peak under 256 MiB", 256.0),
+    "per record, 1000x": ("peak_mib", "trafsim run at 1000x: peak under 600 MiB", 600.0),
+}
+"""Issue 12's ceilings on further figures: the benchmark, the figure, words, bound."""
+
+
+def targets_table(document: dict[str, Any]) -> str:
+    """Each target of issue 12 beside what the run measured, met or missed."""
+    results = {result["name"]: result for result in document["results"]}
+    lines = ["| figure | target | this run | met |", "|---|---|---|---|"]
+    for name, (_, words, bound) in TARGETS.items():
+        if name in results:
+            ratio = results[name]["ratio"]
+            met = "yes" if ratio >= bound else "**no**"
+            lines.append(f"| {name} | {words} | {ratio:.3f} | {met} |")
+    for name, (figure, words, bound) in CEILINGS.items():
+        value = results.get(name, {}).get("figures", {}).get("subject", {}).get(figure)
+        if value is not None:
+            met = "yes" if value < bound else "**no**"
+            lines.append(f"| {name}, peak memory | {words} | {value:,.0f} MiB | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def profile_markdown(document: dict[str, Any]) -> str:
+    """The profiles of `python -m bench.profile` as tables: each function's share of the
+    own time, and what a run holds at its end by file."""
+    settings = document["settings"]
+    parts = [
+        f"Time: cProfile, background traffic x{settings['factor']:g} (writer, metrics, "
+        f"verify) and a queue exercise of {settings['messages']:,} messages (engine); "
+        "each function's own time as a share of the whole.\n"
+    ]
+    for name, profile in document["time"].items():
+        parts.append(f"**{name}** ({profile['total_s']:.1f} s under the profiler)\n")
+        parts.append("| function | calls | share |\n|---|---|---|")
+        parts.extend(
+            f"| `{row['function']}` | {row['calls']:,} | {row['share']:.1%} |"
+            for row in profile["rows"]
+        )
+        parts.append("")
+    memory = document["memory"]
+    parts.append(
+        f"**memory**: a headless run at x{memory['factor']:g} ({memory['records']:,} records) "
+        f"holds {memory['held_mib']:.1f} MiB of Python objects at its end; the garbage "
+        f"collector made {memory['full_collections']} full collections taking "
+        f"{memory['full_collection_s']:.2f} s.\n"
+    )
+    parts.append("| file | held | share |\n|---|---|---|")
+    parts.extend(
+        f"| `{row['file']}` | {row['mib']:.1f} MiB | {row['share']:.1%} |" for row in memory["rows"]
+    )
+    return "\n".join(parts) + "\n"

@@ -5,12 +5,11 @@ the exercise's own traffic) taken out; and each run's peak memory."""
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness import Benchmark, Side
+from bench.harness import Benchmark, Measured, Side
 from bench.processes import run_measured
 from bench.workloads import scaled
 
@@ -42,9 +41,7 @@ def records_in(db: Path) -> int:
 def trafsim_run(scenario: Path, db: Path) -> tuple[int, float, float]:
     """`python -m trafsim run SCENARIO --db DB --overwrite` as a process: (records in its
     log, wall seconds, peak MiB); a run that fails raises."""
-    finished = run_measured(
-        [sys.executable, "-m", "trafsim", "run", str(scenario), "--db", str(db), "--overwrite"]
-    )
+    finished = run_measured(["-m", "trafsim", "run", str(scenario), "--db", str(db), "--overwrite"])
     if finished.returncode != 0:
         raise RuntimeError(f"trafsim run {scenario} exited {finished.returncode}")
     return records_in(db), finished.seconds, finished.peak_mib
@@ -60,11 +57,12 @@ def scaling(factor: float, reference: float) -> Callable[[Path], Benchmark]:
             files[each] = folder / f"silk-thread-x{each:g}.toml"
             files[each].write_text(scaled(each).text, encoding="utf-8")
 
-        def side(at: float) -> Callable[[], Scaled]:
-            def run() -> Scaled:
+        def side(at: float) -> Callable[[], Measured]:
+            def run() -> Measured:
                 base, base_seconds, _ = trafsim_run(files[1.0], folder / "x1.db")
                 records, seconds, peak = trafsim_run(files[at], folder / f"x{at:g}.db")
-                return Scaled(records, seconds, base, base_seconds, peak)
+                found = Scaled(records, seconds, base, base_seconds, peak)
+                return Measured(found.per_million(), found, {"records": records, "peak_mib": peak})
 
             return run
 
@@ -76,13 +74,6 @@ def scaling(factor: float, reference: float) -> Callable[[Path], Benchmark]:
             reference=Side(f"trafsim run, {reference:g}x traffic", side(reference)),
             same=lambda mine, theirs: mine.base_records == theirs.base_records,
             note="seconds per million records, the 1x run's taken out",
-            cost=lambda _, run: run.per_million(),
-            figures=lambda mine, theirs: {
-                "records": mine.records,
-                "peak_mib": mine.peak_mib,
-                "reference_records": theirs.records,
-                "reference_peak_mib": theirs.peak_mib,
-            },
         )
 
     return build

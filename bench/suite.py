@@ -19,8 +19,9 @@ from pathlib import Path
 import msgspec
 
 from bench import queueing
-from bench.harness import Benchmark, Side
-from bench.processes import Finished, run_measured
+from bench.harness import Benchmark, Measured, Side
+from bench.processes import run_measured
+from bench.realtime import loaded
 from bench.scaling import scaling, trafsim_run
 from bench.workloads import records_of, scaled, write_log
 from trafsim_bus import verify_log
@@ -145,14 +146,17 @@ def metrics(settings: Settings, folder: Path) -> Benchmark:
     the same record count, and metrics' peak memory."""
     path, records = big_log(settings.log_factor, folder)
 
-    def ours() -> tuple[int, Finished]:
-        finished = run_measured([sys.executable, "-m", "trafsim", "metrics", str(path), "--json"])
+    def ours() -> Measured:
+        finished = run_measured(["-m", "trafsim", "metrics", str(path), "--json"])
         document = msgspec.json.decode(finished.stdout) if finished.returncode == 0 else {}
-        return int(document.get("log_head", {}).get("seq", -2)) + 1, finished
+        counted = int(document.get("log_head", {}).get("seq", -2)) + 1
+        return Measured(finished.seconds, counted, {"peak_mib": finished.peak_mib})
 
-    def streamed() -> tuple[int, Finished]:
-        finished = run_measured([sys.executable, "-c", READ_AND_DECODE, str(path)])
-        return int(finished.stdout or 0), finished
+    def streamed() -> Measured:
+        finished = run_measured(["-c", READ_AND_DECODE, str(path)])
+        return Measured(
+            finished.seconds, int(finished.stdout or 0), {"peak_mib": finished.peak_mib}
+        )
 
     return Benchmark(
         name="trafsim metrics",
@@ -160,12 +164,8 @@ def metrics(settings: Settings, folder: Path) -> Benchmark:
         unit="records",
         subject=Side("trafsim metrics --json", ours),
         reference=Side("streamed read and decode", streamed),
-        same=lambda mine, theirs: mine[0] == theirs[0] == records,
+        same=lambda mine, theirs: mine == theirs == records,
         note="whole processes",
-        figures=lambda mine, theirs: {
-            "peak_mib": mine[1].peak_mib,
-            "reference_peak_mib": theirs[1].peak_mib,
-        },
     )
 
 
@@ -254,6 +254,8 @@ SUITE: dict[str, Callable[[Settings, Path], Benchmark]] = {
     "per-record-mid": per_record(1),
     "per-record-top": per_record(2),
     "start-up": start_up,
+    "serve-200": loaded(200),
+    "serve-1000": loaded(1000),
 }
 """Every benchmark by name, built for the run's settings and a scratch folder."""
 

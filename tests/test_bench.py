@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from bench import queueing
-from bench.harness import Benchmark, Side, measure
+from bench.harness import Benchmark, Measured, Side, measure
+from bench.realtime import Outcome
 from bench.report import machine_line, markdown_table
 from bench.suite import SUITE, chain_head, rows_of
 from bench.workloads import records_of, write_log
@@ -45,8 +46,18 @@ def test_the_quick_suite_runs_every_benchmark_and_both_sides_agree(tmp_path: Pat
         "log_factor": 2.0,
         "scales": [2.0, 4.0, 8.0],
     }
-    assert results["trafsim metrics"]["figures"]["peak_mib"] > 0
-    assert results["per record, 8x"]["figures"]["peak_mib"] > 0
+    assert results["trafsim metrics"]["figures"]["subject"]["peak_mib"] > 0
+    assert results["per record, 8x"]["figures"]["subject"]["peak_mib"] > 0
+    assert results["per record, 8x"]["figures"]["reference"]["records"] > 0
+    for name in ("serve at 200/s", "serve at 1000/s"):
+        figures = results[name]["figures"]
+        assert {"latency_p50_ms", "latency_p99_ms", "lateness_p50_ms", "lateness_p99_ms"} <= set(
+            figures["subject"]
+        )
+        assert figures["subject"]["submissions"] == results[name]["units"]
+        assert figures["subject"]["commits"] > 0
+        assert {"latency_p50_ms", "latency_p99_ms"} <= set(figures["reference"])
+        assert "lateness_p99_ms" in done.stdout
 
 
 def test_a_benchmark_whose_sides_disagree_says_so() -> None:
@@ -63,6 +74,41 @@ def test_a_benchmark_whose_sides_disagree_says_so() -> None:
     assert result.agreed is False
     assert len(result.samples["subject"]) == 2
     assert result.ratio == result.reference_s / result.subject_s
+
+
+def test_a_side_that_keeps_its_own_time_reports_it_and_its_figures() -> None:
+    """A side returning `Measured` is timed by its own seconds, its value is what the check
+    sees, and each figure it reports is the median over the repeats."""
+    seconds = iter([3.0, 1.0, 2.0])
+    lateness = iter([10.0, 30.0, 20.0])
+
+    def ours() -> Measured:
+        return Measured(next(seconds), "same", {"lateness_p99_ms": next(lateness)})
+
+    timed_itself = Benchmark(
+        name="self-timed",
+        units=1,
+        unit="call",
+        subject=Side("ours", ours),
+        reference=Side("theirs", lambda: "same"),
+        same=lambda mine, theirs: bool(mine == theirs),
+    )
+    result = measure(timed_itself, 3, lambda _: None)
+    assert result.agreed
+    assert result.samples["subject"] == [3.0, 1.0, 2.0]
+    assert result.subject_s == 2.0
+    assert result.figures == {"subject": {"lateness_p99_ms": 20.0}}
+    assert result.document()["figures"] == result.figures
+
+
+def test_a_live_run_agrees_only_if_every_submission_was_accepted_and_kept() -> None:
+    """The serve benchmark's check: a submission not answered 202, or answered but not in
+    the log, makes the run disagree."""
+    sent = frozenset({"a", "b"})
+    assert Outcome(sent, sent, sent, (202, 202)).complete
+    assert not Outcome(sent, sent, frozenset({"a"}), (202, 202)).complete
+    assert not Outcome(sent, frozenset({"a"}), sent, (202, 422)).complete
+    assert not Outcome(sent, sent, sent, (202, 200)).complete
 
 
 def test_the_references_compute_what_the_real_code_computes(tmp_path: Path) -> None:
@@ -102,3 +148,21 @@ def test_the_performance_page_shows_the_committed_full_run() -> None:
     assert len(names) == len(SUITE)
     assert all(result["agreed"] for result in document["results"])
     assert document["settings"]["repeats"] > 1
+
+
+def test_a_process_peak_memory_is_its_own() -> None:
+    """The peak a measured process reports is its own high-water mark, not the pages of the
+    parent it was forked from: a process that fills 200 MiB reports at least that, one
+    that does nothing far less, whatever the parent holds."""
+    from bench.processes import run_measured
+
+    ballast = bytearray(300 * 2**20)
+    ballast[::4096] = b"x" * len(range(0, len(ballast), 4096))
+    idle = run_measured(["-c", "pass"])
+    filled = run_measured(
+        ["-c", "import sys; b = bytearray(200 * 2**20); b[::4096] = b'x' * len(b[::4096])"]
+    )
+    assert len(ballast) > 0
+    assert idle.returncode == filled.returncode == 0
+    assert 0 < idle.peak_mib < 100
+    assert filled.peak_mib >= 200

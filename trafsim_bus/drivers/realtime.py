@@ -3,8 +3,10 @@
 While the clock runs, time of play = play at the last anchor + wall time since × speed; a
 start, resume, speed change, skip or jump re-anchors it; paused, it stands. Each input is
 handed to the core after everything due by the wall time now, and the records it made
-are committed before its answer is given (a submission acknowledged is in the log). The
-wall clock is injected: `MonotonicClock` in service, `ManualClock` in tests. It measures
+are committed before its answer is given (a submission acknowledged is in the log).
+Inputs that wait together are handed over one by one and committed together, in one
+transaction (group commit): the same records as one by one, fewer commits. The wall
+clock is injected: `MonotonicClock` in service, `ManualClock` in tests. It measures
 lateness (wall time handled minus wall time due) for the benchmarks."""
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ log = structlog.get_logger(__name__)
 
 Answer = Submission | ReadReceipt | ControlReceipt
 RE_ANCHOR = (Start, Resume, Speed, Skip, Jump)
+BATCH = 64
+"""The most inputs committed in one transaction."""
 
 
 class WallClock(Protocol):
@@ -145,6 +149,8 @@ class RealtimeDriver:
         self.records: list[Record] = []
         """Records made so far, when there is no writer (tests)."""
         self.lateness = Lateness()
+        self.commits = 0
+        """Transactions committed (none without a writer)."""
         self._queue: asyncio.Queue[_Queued] = asyncio.Queue()
         self._stopping = False
         self._done = False
@@ -206,14 +212,17 @@ class RealtimeDriver:
         try:
             while not bus.ended and not self._stopping:
                 queued = await self._next_input(self._deadline())
+                batch = [] if queued is None else self._batch(queued)
                 try:
-                    self._catch_up()
-                    if queued is not None:
-                        self._handle(queued)
-                    self._flush()
+                    if not batch:
+                        self._catch_up()
+                        self._flush()
+                    else:
+                        self._handle(batch)
                 except Exception as exc:
-                    if queued is not None and not queued.answer.done():
-                        queued.answer.set_exception(exc)
+                    for waiting in batch:
+                        if not waiting.answer.done():
+                            waiting.answer.set_exception(exc)
                     log.exception("live_run_failed", exercise=str(bus.exercise_id))
                     raise
         finally:
@@ -282,24 +291,43 @@ class RealtimeDriver:
         if not bus.ended and target > bus.now:
             bus.advance_to(target)
 
-    def _handle(self, queued: _Queued) -> None:
-        item, answer = queued.item, queued.answer
+    def _batch(self, first: _Queued) -> list[_Queued]:
+        """The input in hand and those waiting behind it (none once stopping)."""
+        batch = [first]
+        while not self._stopping and len(batch) < BATCH and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
+
+    def _handle(self, batch: list[_Queued]) -> None:
+        """Hand each input over in turn, after what fell due before it; commit what they
+        all recorded at once; then answer each (a failure answers them all with it)."""
+        answers: list[tuple[_Queued, Answer | BusError | None]] = []
+        for queued in batch:
+            if self.bus.ended:
+                answers.append((queued, ExerciseClosedError("exercise_ended")))
+                continue
+            self._catch_up()
+            answers.append((queued, self._apply(queued.item)))
+        self._flush()
+        for queued, result in answers:
+            if queued.answer.done():
+                continue
+            if isinstance(result, BusError):
+                queued.answer.set_exception(result)
+            else:
+                queued.answer.set_result(result)
+
+    def _apply(self, item: Input | None) -> Answer | BusError | None:
+        """One input to the core: its answer, or the core's refusal (None: a sync)."""
         if item is None:
-            if not answer.done():
-                answer.set_result(None)
-            return
+            return None
         try:
             result = self.bus.apply_input(item)
         except BusError as exc:
-            self._flush()
-            if not answer.done():
-                answer.set_exception(exc)
-            return
+            return exc
         if isinstance(item, ControlInput) and isinstance(item.action, (*RE_ANCHOR, Pause, End)):
             self._anchor()
-        self._flush()
-        if not answer.done():
-            answer.set_result(result)
+        return result
 
     def _anchor(self) -> None:
         """Tie the time of play now to the wall time now."""
@@ -315,6 +343,7 @@ class RealtimeDriver:
             else:
                 self.writer.append(records)
                 self.writer.commit()
+                self.commits += 1
             if self.on_records is not None:
                 self.on_records(records)
         outputs = self.bus.take_outputs()

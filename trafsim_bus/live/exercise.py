@@ -171,9 +171,12 @@ class LiveExercise:
                     self.feeds.discard(feed)
 
     def _records(self, records: list[Record], *, quiet: bool = False) -> None:
-        """Index each delivery's trail; tell each agency what concerns it."""
+        """Index each delivery's trail; tell each agency what concerns it (events are
+        made only for the feeds there are: nobody listening costs nothing)."""
         registry = self.bus.state.registry
-        label = None if quiet else calendar_of(self.bus).label
+        recording = not quiet and any(feed.records for feed in self.feeds)
+        telling = not quiet and any(not feed.records for feed in self.feeds)
+        label = calendar_of(self.bus).label if telling else None
         for record in records:
             if record.kind in TRAIL_KINDS and record.envelope_id and record.recipient:
                 self.trails.setdefault(record.envelope_id, {}).setdefault(
@@ -181,9 +184,10 @@ class LiveExercise:
                 ).append(step_of(record))
                 if record.kind == "delivered":
                     self.deliveries[record.envelope_id, record.recipient] = record.data["delivery"]
-            if quiet:
+            if recording:
+                self._publish(None, {"event": "record", "data": record_json(record)}, record=True)
+            if not telling:
                 continue
-            self._publish(None, {"event": "record", "data": record_json(record)}, record=True)
             if record.kind == "clock_changed":
                 self._publish(None, {"event": "clock", "data": record.data})
             elif record.kind in TRAIL_KINDS and record.envelope_id and record.recipient:
