@@ -3,20 +3,30 @@ ratios, rendered from the JSON `python -m bench --json` writes."""
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from pathlib import Path
 from typing import Any
 
 
 def figures_text(figures: dict[str, float]) -> str:
-    """Further figures as words: `peak_mib` 212.4 as "peak 212 MiB", `p99_ms` as
-    "p99 3.1 ms", counts with thousands separators."""
+    """Further figures as words: `peak_mib` 212.4 as "peak 212 MiB", `latency_p99_ms` as
+    "latency p99 3.1 ms", whole counts with thousands separators, the rest to three
+    significant digits."""
     shown = []
     for key, value in figures.items():
         if key.endswith("_mib"):
             shown.append(f"{key[:-4].replace('_', ' ')} {value:,.0f} MiB")
         elif key.endswith("_ms"):
-            shown.append(f"{key[:-3].replace('_', ' ')} {value:,.1f} ms")
-        else:
+            shown.append(f"{key[:-3].replace('_', ' ')} {value:.3g} ms")
+        elif "_ms_" in key:
+            label = key.replace("_ms_", " ").replace("_", " ")
+            shown.append(f"{label} {value:.3g} ms")
+        elif float(value).is_integer():
             shown.append(f"{key.replace('_', ' ')} {value:,.0f}")
+        else:
+            shown.append(f"{key.replace('_', ' ')} {value:.3g}")
     return "; ".join(shown)
 
 
@@ -125,3 +135,38 @@ def profile_markdown(document: dict[str, Any]) -> str:
         f"| `{row['file']}` | {row['mib']:.1f} MiB | {row['share']:.1%} |" for row in memory["rows"]
     )
     return "\n".join(parts) + "\n"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "performance.md"
+RESULTS = ROOT / "bench" / "results"
+BLOCK = re.compile(r"(<!-- (\w+) -->\n).*?(<!-- /\2 -->)", re.DOTALL)
+
+
+def blocks(full: dict[str, Any], profiles: dict[str, Any]) -> dict[str, str]:
+    """The generated parts of docs/performance.md, by name."""
+    return {
+        "machine": machine_line(full) + "\n",
+        "table": markdown_table(full),
+        "targets": targets_table(full),
+        "profiles": profile_markdown(profiles),
+    }
+
+
+def rendered(page: str, full: dict[str, Any], profiles: dict[str, Any]) -> str:
+    """The page with every generated block rendered afresh from the results."""
+    made = blocks(full, profiles)
+    return BLOCK.sub(lambda m: m[1] + made[m[2]] + m[3], page)
+
+
+def committed() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The committed full run and profiles."""
+    return (
+        json.loads((RESULTS / "full.json").read_text("utf-8")),
+        json.loads((RESULTS / "profiles.json").read_text("utf-8")),
+    )
+
+
+if __name__ == "__main__":
+    PAGE.write_text(rendered(PAGE.read_text("utf-8"), *committed()), encoding="utf-8")
+    sys.stdout.write(f"{PAGE}\n")

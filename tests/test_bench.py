@@ -11,7 +11,7 @@ from pathlib import Path
 from bench import queueing
 from bench.harness import Benchmark, Measured, Side, measure
 from bench.realtime import Outcome
-from bench.report import machine_line, markdown_table
+from bench.report import BLOCK, PAGE, TARGETS, blocks, committed, profile_markdown, rendered
 from bench.suite import SUITE, chain_head, rows_of
 from bench.workloads import records_of, write_log
 from trafsim_bus import verify_log
@@ -138,16 +138,41 @@ def test_the_engine_and_the_simpy_model_agree_with_the_queueing_formula() -> Non
 
 
 def test_the_performance_page_shows_the_committed_full_run() -> None:
-    """docs/performance.md's table and machine line are rendered from the committed JSON of
-    a full run, which covers every benchmark with both sides agreeing."""
-    document = json.loads((ROOT / "bench" / "results" / "full.json").read_text("utf-8"))
-    page = (ROOT / "docs" / "performance.md").read_text("utf-8")
-    assert markdown_table(document) in page
-    assert machine_line(document) in page
-    names = [result["name"] for result in document["results"]]
+    """docs/performance.md's machine line, table, targets and profiles are rendered from
+    the committed JSON of a full run and of `bench.profile` (`python -m bench.report`
+    renders them afresh), and the run covers every benchmark with both sides agreeing."""
+    full, profiles = committed()
+    page = PAGE.read_text("utf-8")
+    assert rendered(page, full, profiles) == page
+    assert sorted(BLOCK.findall(page)) == sorted(
+        (f"<!-- {name} -->\n", name, f"<!-- /{name} -->") for name in blocks(full, profiles)
+    )
+    names = [result["name"] for result in full["results"]]
     assert len(names) == len(SUITE)
-    assert all(result["agreed"] for result in document["results"])
-    assert document["settings"]["repeats"] > 1
+    assert all(result["agreed"] for result in full["results"])
+    assert full["settings"]["repeats"] > 1
+    assert set(profiles["time"]) == {name for name in TARGETS if not name.startswith("per")}
+
+
+def test_the_profiles_run_and_render(tmp_path: Path) -> None:
+    """`python -m bench.profile --quick` profiles every timed target and the memory of a
+    run, and the page renders it."""
+    out = tmp_path / "profiles.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.profile", "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    profiles = json.loads(out.read_text("utf-8"))
+    for profile in profiles["time"].values():
+        assert 0 < sum(row["share"] for row in profile["rows"]) <= 1
+    assert profiles["memory"]["records"] > 0
+    assert profiles["memory"]["rows"]
+    assert "| function | calls | share |" in profile_markdown(profiles)
 
 
 def test_a_process_peak_memory_is_its_own() -> None:
