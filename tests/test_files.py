@@ -93,7 +93,6 @@ def test_an_interrupted_run_leaves_the_old_log_whole(mini_log: Path, tmp_path: P
     assert verify_log(db).head_sha256 == head
     assert verify_log(db).status() == 0
     assert verify_log(partial).status() == 3
-    assert verify_log(partial).notes == [], "the stopped run closed its log, projections too"
 
 
 @pytest.mark.parametrize("command", ["verify", "metrics"])

@@ -2,8 +2,9 @@
 so a read-only folder or an unreadable file only means something to another user.
 
 As root, the commands run under `setpriv` as nobody (65534), from a world-readable copy of
-the project's packages and the third-party modules they import, with the system's Python
-of the same minor version (the virtualenv's interpreter may live where nobody may go).
+the project's packages and the third-party modules they import (every command's, though
+the command line loads them lazily), with the system's Python of the same minor version
+(the virtualenv's interpreter may live where nobody may go).
 Not as root, they simply run as the current user."""
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ class Unprivileged:
     def _copy_code(self) -> None:
         site = Path(sysconfig.get_paths()["purelib"])
         probe = subprocess.run(
-            [sys.executable, "-c", "import sys, trafsim.cli; print('\\n'.join(sorted("
+            [sys.executable, "-c", "import sys, importlib, pkgutil, trafsim; "
+             "[importlib.import_module(m.name) for m in pkgutil.walk_packages(trafsim.__path__, "
+             "'trafsim.') if not m.name.endswith('__main__')]; print('\\n'.join(sorted("
              "{m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)})))"],
             capture_output=True, text=True, check=True, cwd=ROOT,
         )  # fmt: skip

@@ -5,6 +5,7 @@ the events and compares."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 import msgspec
@@ -49,24 +50,49 @@ _PROJECTED: Final = frozenset(
 
 
 class Projector:
-    """Folds records into the projection rows, remembering which rows changed."""
+    """Folds records into the projection rows, remembering which rows changed.
+
+    With `keep` it holds every row (to name the one that differs); without, only the
+    deliveries still under way and what is not yet committed: a row that can no longer
+    change is handed to `on_final` and forgotten once committed, so memory stays with
+    the open deliveries however long the log."""
 
     __slots__ = (
         "cases",
+        "changing",
         "deliveries",
         "dirty_deliveries",
         "envelopes",
+        "finished",
+        "keep",
+        "late",
         "new_cases",
         "new_envelopes",
+        "on_final",
     )
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        keep: bool = True,
+        on_final: Callable[[str, Row], None] | None = None,
+        changing: bool = True,
+    ) -> None:
+        """`changing`: remember what changed since the last commit (a writer does; a
+        reader checking the rows does not)."""
+        self.keep = keep
+        self.on_final = on_final
+        self.changing = changing
         self.envelopes: dict[str, Row] = {}
         self.cases: list[Row] = []
         self.deliveries: dict[tuple[str, str], list[Any]] = {}
         self.new_envelopes: list[Row] = []
         self.new_cases: list[Row] = []
         self.dirty_deliveries: dict[tuple[str, str], None] = {}
+        self.finished: dict[tuple[str, str], Row] = {}
+        self.late: int | None = None
+        """The seq of the first record about a delivery never created (or, without
+        `keep`, one that had ended): no valid log has one."""
 
     def apply(self, record: Record) -> None:
         """Update the rows a record touches."""
@@ -74,23 +100,7 @@ class Projector:
         if kind not in _PROJECTED:
             return
         if kind == "envelope_submitted":
-            envelope = record.data["envelope"]
-            row = (
-                record.envelope_id,
-                record.seq,
-                record.t_us,
-                record.origin,
-                envelope["sender"],
-                envelope["body"]["kind"],
-                envelope["language"],
-                msgspec.json.encode(envelope["recipients"]).decode(),
-            )
-            self.envelopes[str(record.envelope_id)] = row
-            self.new_envelopes.append(row)
-            for case_ref in dict.fromkeys(envelope.get("case_refs", [])):
-                case_row = (record.envelope_id, case_ref)
-                self.cases.append(case_row)
-                self.new_cases.append(case_row)
+            self._submitted(record)
             return
         if record.envelope_id is None or record.recipient is None:
             return
@@ -106,24 +116,65 @@ class Projector:
                 None,
                 None,
             ]
-        elif kind == "channel_resolved":
-            self.deliveries[key][4] = record.data["channel"]
-        elif kind in ("delivered", "rejected", "dropped"):
-            delivery = self.deliveries[key]
+            self.dirty_deliveries[key] = None
+            return
+        delivery = self.deliveries.get(key)
+        if delivery is None:
+            if self.late is None:
+                self.late = record.seq
+            return
+        if kind == "channel_resolved":
+            delivery[4] = record.data["channel"]
+        else:
             delivery[5] = kind
             delivery[6] = record.data.get("reason")
             delivery[7] = record.seq
             if kind == "delivered":
                 delivery[4] = record.data["delivery"]["channel"]
                 delivery[8] = record.t_us
-        else:
-            return
-        self.dirty_deliveries[key] = None
+            if not self.keep:
+                row = tuple(self.deliveries.pop(key))
+                if self.changing:
+                    self.finished[key] = row
+                    self.dirty_deliveries.pop(key, None)
+                if self.on_final is not None:
+                    self.on_final("deliveries", row)
+                return
+        if self.changing:
+            self.dirty_deliveries[key] = None
+
+    def _submitted(self, record: Record) -> None:
+        envelope = record.data["envelope"]
+        row = (
+            record.envelope_id,
+            record.seq,
+            record.t_us,
+            record.origin,
+            envelope["sender"],
+            envelope["body"]["kind"],
+            envelope["language"],
+            msgspec.json.encode(envelope["recipients"]).decode(),
+        )
+        if self.changing:
+            self.new_envelopes.append(row)
+        if self.keep:
+            self.envelopes[str(record.envelope_id)] = row
+        if self.on_final is not None:
+            self.on_final("envelopes", row)
+        for case_ref in dict.fromkeys(envelope.get("case_refs", [])):
+            case_row = (record.envelope_id, case_ref)
+            if self.changing:
+                self.new_cases.append(case_row)
+            if self.keep:
+                self.cases.append(case_row)
+            if self.on_final is not None:
+                self.on_final("case_refs", case_row)
 
     def changes(self) -> tuple[list[Row], list[Row], list[Row]]:
         """(new envelope rows, new case rows, changed delivery rows) since the last
         `committed()`: a commit that fails keeps them for the next try."""
         deliveries = [tuple(self.deliveries[key]) for key in self.dirty_deliveries]
+        deliveries.extend(self.finished.values())
         return list(self.new_envelopes), list(self.new_cases), deliveries
 
     def committed(self) -> None:
@@ -131,9 +182,17 @@ class Projector:
         self.new_envelopes = []
         self.new_cases = []
         self.dirty_deliveries = {}
+        self.finished = {}
+
+    def finish(self) -> None:
+        """The end of the records: the deliveries still under way are final as they are."""
+        if self.on_final is not None:
+            for delivery in self.deliveries.values():
+                self.on_final("deliveries", tuple(delivery))
 
     def tables(self) -> dict[str, dict[tuple[Any, ...], Row]]:
-        """Every row of every projection by primary key, to compare with the stored tables."""
+        """Every row of every projection by primary key, to compare with the stored tables
+        (with `keep`)."""
         return {
             "envelopes": {(row[0],): row for row in self.envelopes.values()},
             "case_refs": {row: row for row in self.cases},

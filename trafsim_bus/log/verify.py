@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from trafsim_bus.errors import LogError
 from trafsim_bus.log.projections import COLUMNS_OF, PRIMARY_KEYS, Projector
 from trafsim_bus.log.reader import reading, rows
@@ -15,6 +17,8 @@ from trafsim_bus.log.records import RECORD_KINDS, Record, canonical
 from trafsim_bus.log.writer import GENESIS
 
 _KINDS = frozenset(RECORD_KINDS)
+_ROW = msgspec.json.Encoder()
+_MODULUS = 2**256
 INTACT_SEALED = 0
 BAD = 1
 INTACT_UNSEALED = 3
@@ -27,7 +31,6 @@ class Verdict:
     head_seq: int = -1
     head_sha256: str = GENESIS.hex()
     problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     sealed: bool = False
     records: int = 0
     kept: list[Record] = field(default_factory=list)
@@ -40,7 +43,7 @@ class Verdict:
 
     def lines(self, expect: str | None = None) -> list[str]:
         """The report, the head line last."""
-        out = [*self.problems, *self.notes]
+        out = list(self.problems)
         if expect is not None and expect.lower() != self.head_sha256 and not self.problems:
             out.append(f"head differs from the expected sha256 {expect.lower()}")
         if not self.problems:
@@ -67,13 +70,41 @@ def _verify(
     conn: sqlite3.Connection, *, keep: bool, each: Callable[[Record], None] | None
 ) -> Verdict:
     verdict = Verdict()
-    projector = Projector()
+    expected = _Digests()
+    projector = Projector(keep=False, on_final=expected.add, changing=False)
     head = _chain(conn, verdict, projector, keep=keep, each=each)
     verdict.head_sha256 = head.hex()
     if verdict.problems:
         return verdict
-    _check_projections(conn, verdict, projector)
+    if projector.late is not None:
+        verdict.problems.append(
+            f"seq {projector.late}: it is about a delivery that was never created, or had "
+            "already ended"
+        )
+        return verdict
+    projector.finish()
+    _check_projections(conn, verdict, expected)
     return verdict
+
+
+class _Digests:
+    """Per projection: how many rows, and the sum of their digests (which does not depend
+    on their order): the rows the events make, compared with the rows stored, without
+    holding either."""
+
+    def __init__(self) -> None:
+        self.count = dict.fromkeys(PRIMARY_KEYS, 0)
+        self.total = dict.fromkeys(PRIMARY_KEYS, 0)
+
+    def add(self, table: str, row: tuple[object, ...]) -> None:
+        """Fold one row of `table`."""
+        self.count[table] += 1
+        digest = int.from_bytes(hashlib.sha256(_ROW.encode(row)).digest(), "big")
+        self.total[table] = (self.total[table] + digest) % _MODULUS
+
+    def same(self, other: _Digests, table: str) -> bool:
+        """Whether both hold the same rows of `table`."""
+        return (self.count[table], self.total[table]) == (other.count[table], other.total[table])
 
 
 def _chain(
@@ -123,23 +154,34 @@ def _chain(
     return previous
 
 
-def _check_projections(conn: sqlite3.Connection, verdict: Verdict, projector: Projector) -> None:
-    """Compare the stored projections with those the events make (or note their absence)."""
+def _check_projections(conn: sqlite3.Connection, verdict: Verdict, expected: _Digests) -> None:
+    """Compare the stored projections with those the events make: digests first, and
+    where they differ, every row (reading the events again) to name the first."""
     present = {
         row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     }
-    if not present >= PRIMARY_KEYS.keys():
-        verdict.notes.append(
-            "no projections: a headless run writes them when it closes the log, and the run "
-            "that wrote this one stopped first (the events are checked all the same)"
-        )
+    stored = _Digests()
+    differ = []
+    for table in PRIMARY_KEYS:
+        if table not in present:
+            verdict.problems.append(f"projection {table}: the table is missing")
+            continue
+        for row in conn.execute(f"SELECT * FROM {table}"):
+            stored.add(table, row)
+        if not expected.same(stored, table):
+            differ.append(table)
+    if not differ:
         return
-    for table, expected in projector.tables().items():
+    projector = Projector(changing=False)
+    for record, _ in rows(conn):
+        projector.apply(record)
+    tables = projector.tables()
+    for table in differ:
         width = PRIMARY_KEYS[table]
         rows_stored = {
             tuple(row[:width]): tuple(row) for row in conn.execute(f"SELECT * FROM {table}")
         }
-        problem = _first_difference(table, rows_stored, expected, projector)
+        problem = _first_difference(table, rows_stored, tables[table], projector)
         if problem:
             verdict.problems.append(problem)
 

@@ -134,9 +134,10 @@ def event_row(
 class EventLogWriter:
     """Appends records to a new log: hash chain, wall time, projections, WAL.
 
-    With `readers=False` (a headless run: nothing reads the log before it is closed) the
-    projections and the secondary indexes are written once, at `close`, instead of with
-    every commit; until then the log holds its events alone, and `verify` says so."""
+    The projections are written with every commit, and the writer forgets a row once it
+    is final and committed. With `readers=False` (a headless run: nothing reads the log
+    before it is closed) the secondary indexes are made once, at `close`, instead of kept
+    up row by row."""
 
     def __init__(
         self,
@@ -163,12 +164,12 @@ class EventLogWriter:
         self._buffer: list[tuple[object, ...]] = []
         self._prev = GENESIS
         self._head_seq = -1
-        self._projector = Projector()
+        self._projector = Projector(keep=False)
         self._deferred = not readers and following is None
         if following is None:
             create_events(self._db)
+            create_projections(self._db)
             if not self._deferred:
-                create_projections(self._db)
                 create_indexes(self._db)
             return
         for record in following:
@@ -198,7 +199,7 @@ class EventLogWriter:
         """Write everything buffered, projections included, in one transaction."""
         if not self._buffer:
             return
-        envelopes, cases, deliveries = ([], [], []) if self._deferred else self._projector.changes()
+        envelopes, cases, deliveries = self._projector.changes()
         conn = self._conn
         conn.execute("BEGIN")
         try:
@@ -210,8 +211,7 @@ class EventLogWriter:
                 conn.execute("ROLLBACK")
             raise LogError(f"{self.path}: cannot write to the log: {exc}") from None
         self._buffer.clear()
-        if not self._deferred:
-            self._projector.committed()
+        self._projector.committed()
 
     def _write_projections(
         self, envelopes: list[Row], cases: list[Row], deliveries: list[Row]
@@ -232,17 +232,10 @@ class EventLogWriter:
             )
 
     def _build_deferred(self) -> None:
-        """The projections of every record and the indexes, in one transaction."""
+        """The secondary indexes, made once over the whole log."""
         conn = self._conn
-        tables = self._projector.tables()
         conn.execute("BEGIN")
         try:
-            create_projections(self._db)
-            self._write_projections(
-                list(tables["envelopes"].values()),
-                list(tables["case_refs"].values()),
-                list(tables["deliveries"].values()),
-            )
             create_indexes(self._db)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -256,8 +249,7 @@ class EventLogWriter:
         return self._head_seq, self._prev.hex()
 
     def close(self) -> None:
-        """Commit what is left (a headless log's projections and indexes too) and close
-        the file."""
+        """Commit what is left (and make a headless log's indexes) and close the file."""
         self.commit()
         if self._deferred:
             self._build_deferred()

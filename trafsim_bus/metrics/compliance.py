@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, ClassVar, Final
 
 from trafsim_bus.log.records import Record
@@ -43,17 +44,24 @@ class _Agency:
     languages: frozenset[str]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Sent:
-    """What the rules keep of a submitted envelope."""
+    """What the rules keep of a submitted envelope (one shared instance for the many
+    that name nobody and carry no personal data)."""
 
     sender: str
     kind: str
     risk_to_life: bool
     evidence: bool
-    persons: list[Body]
+    persons: tuple[Body, ...]
     """Its personal data, kept only under `risk_to_life` (the one rule that reads it later)."""
     named: frozenset[str]
+
+
+@cache
+def _plain(sender: str, kind: str, risk_to_life: bool, evidence: bool) -> _Sent:
+    """The record of an envelope that names nobody and keeps no personal data."""
+    return _Sent(sender, kind, risk_to_life, evidence, (), frozenset())
 
 
 @dataclass(slots=True)
@@ -135,14 +143,15 @@ class Compliance:
             + [str(p) for p in body.get("person_ids") or []]
         )
         envelope_id = str(record.envelope_id)
-        self.sent[envelope_id] = _Sent(
-            sender=sender,
-            kind=str(body["kind"]),
-            risk_to_life=bool(envelope.get("risk_to_life")),
-            evidence=envelope.get("evidentiary_status") == "evidence"
-            or body["kind"] == "evidence_transfer",
-            persons=persons if envelope.get("risk_to_life") else [],
-            named=named,
+        risk_to_life = bool(envelope.get("risk_to_life"))
+        kept = tuple(persons) if risk_to_life else ()
+        evidence = (
+            envelope.get("evidentiary_status") == "evidence" or body["kind"] == "evidence_transfer"
+        )
+        self.sent[envelope_id] = (
+            _Sent(sender, str(body["kind"]), risk_to_life, evidence, kept, named)
+            if kept or named
+            else _plain(sender, str(body["kind"]), risk_to_life, evidence)
         )
         for person in persons:
             self._learn(record, person, sender)
