@@ -207,8 +207,17 @@ def test_nothing_may_follow_the_seal(
         ({"kind": "delivery_teleported"}, "is not a kind of record"),
         ({"t_us": 0}, "is before seq"),
         ({"cause_seq": 10**6}, "is not an earlier record"),
+        (
+            {
+                "kind": "rejected",
+                "envelope_id": "00000000-0000-4000-8000-000000000000",
+                "recipient": "nobody",
+                "data": {"reason": "link_down"},
+            },
+            "about a delivery that was never created",
+        ),
     ],
-    ids=["unknown-kind", "time-going-back", "cause-from-the-future"],
+    ids=["unknown-kind", "time-going-back", "cause-from-the-future", "unknown-delivery"],
 )
 def test_records_out_of_place_are_found(
     tmp_path: Path, changes: dict[str, object], message: str
