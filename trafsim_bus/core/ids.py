@@ -7,6 +7,20 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 EXERCISE_NAMESPACE: Final = uuid5(NAMESPACE_URL, "trafsim:exercise")
 
+_TEXTS: dict[UUID, str] = {}
+_TEXTS_KEPT: Final = 1 << 16
+
+
+def uuid_text(value: UUID) -> str:
+    """`str(value)`, remembered: a delivery's records and draws spell its envelope id a
+    dozen times, and `UUID.__str__` is slow Python (issue 12). At most 65,536 are kept."""
+    text = _TEXTS.get(value)
+    if text is None:
+        if len(_TEXTS) >= _TEXTS_KEPT:
+            _TEXTS.clear()
+        text = _TEXTS[value] = str(value)
+    return text
+
 
 def exercise_id_for(scenario_sha256: str, seed: int) -> UUID:
     """The exercise id of a scenario file and seed."""
