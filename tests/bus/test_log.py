@@ -266,7 +266,7 @@ def test_a_live_log_verifies_unsealed_while_it_is_written(tmp_path: Path) -> Non
     scenario.write_text(
         (ROOT / "tests" / "scenarios" / "mini.toml")
         .read_text(encoding="utf-8")
-        .replace("rate_per_hour = 0.5", "rate_per_hour = 120"),
+        .replace("rate_per_hour = 0.5", "rate_per_hour = 240"),  # long enough to read it 3 times
         encoding="utf-8",
     )
     writer = subprocess.Popen(

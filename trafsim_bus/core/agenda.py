@@ -132,41 +132,47 @@ class Entry:
 
 
 class Agenda:
-    """A min-heap of entries by (time, key)."""
+    """A min-heap of entries by (time, key).
+
+    The heap holds `(t_us, key, entry)` tuples, which compare in C where entries would
+    compare through their dataclass `__lt__` (issue 12); the order is the same, since a
+    tuple compares by (t_us, key) first and falls back on the entry only where an
+    entry's own comparison would find the two equal."""
 
     __slots__ = ("_heap",)
 
     def __init__(self, entries: list[Entry] | None = None) -> None:
-        self._heap: list[Entry] = list(entries or [])
-        heapq.heapify(self._heap)
+        self._heap: list[tuple[int, Key, Entry]] = []
+        self.reset(entries or [])
 
     def push(self, t_us: int, key: Key, payload: Payload, *, play_us: int | None = None) -> None:
         """Schedule `payload` at exercise time `t_us` (anchored to `play_us` if given)."""
-        heapq.heappush(self._heap, Entry(t_us, key, payload, play_us))
+        heapq.heappush(self._heap, (t_us, key, Entry(t_us, key, payload, play_us)))
 
     def peek(self) -> Entry | None:
         """The next entry, or None."""
-        return self._heap[0] if self._heap else None
+        return self._heap[0][2] if self._heap else None
 
     def pop(self) -> Entry:
         """Remove and return the next entry."""
-        return heapq.heappop(self._heap)
+        return heapq.heappop(self._heap)[2]
 
     def shift_play_anchored(self, by_us: int) -> None:
         """A controller's calendar jump: every entry anchored to play moves by `by_us`."""
-        for entry in self._heap:
+        entries = [entry for _, _, entry in self._heap]
+        for entry in entries:
             if entry.play_us is not None:
                 entry.t_us += by_us
-        heapq.heapify(self._heap)
+        self.reset(entries)
 
     def reset(self, entries: list[Entry]) -> None:
         """Hold exactly `entries` (a restored core's agenda, derived from its state)."""
-        self._heap = list(entries)
+        self._heap = [(entry.t_us, entry.key, entry) for entry in entries]
         heapq.heapify(self._heap)
 
     def entries(self) -> list[Entry]:
         """Every entry, in order (for snapshots and tests)."""
-        return sorted(self._heap)
+        return [entry for _, _, entry in sorted(self._heap)]
 
     def __len__(self) -> int:
         return len(self._heap)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from uuid import UUID, uuid5
+from uuid import UUID
 
+import msgspec
+
+from protocols import Envelope
 from trafsim_bus.core.agenda import BackgroundDue, Entry, Key
 from trafsim_bus.core.composer import compose, exercise_datetime
+from trafsim_bus.core.ids import derived_uuid
 from trafsim_bus.core.pipeline import Pipeline
 from trafsim_bus.core.rng import exponential, uniform
 from trafsim_bus.core.state import BackgroundNext, BusState
@@ -30,21 +34,31 @@ class BackgroundTraffic:
         self.pipeline = pipeline
         self.seed = seed
         self.exercise_id = exercise_id
+        self._composed: dict[int, Envelope] = {}
+        """Each stream's first envelope: the others differ from it only in id and time."""
 
     def on_due(self, due: BackgroundDue, entry: Entry) -> None:
         """A stream's next message is due: submit it and schedule the one after."""
         stream = self.scenario.background[due.stream]
         play_us = entry.play_us or 0
-        envelope = compose(
-            self.exercise_id,
-            uuid5(self.exercise_id, f"background:{stream.id}:{due.i}"),
-            sender=stream.sender,
-            recipients=stream.recipients,
-            channel=stream.channel,
-            body=stream.body,
-            fields=dict(stream.envelope),
-            created_at=exercise_datetime(self.scenario, self.state.clock.now),
-        )
+        envelope_id = derived_uuid(self.exercise_id, f"background:{stream.id}:{due.i}")
+        created_at = exercise_datetime(self.scenario, self.state.clock.now)
+        first = self._composed.get(due.stream)
+        if first is None:
+            envelope = self._composed[due.stream] = compose(
+                self.exercise_id,
+                envelope_id,
+                sender=stream.sender,
+                recipients=stream.recipients,
+                channel=stream.channel,
+                body=stream.body,
+                fields=dict(stream.envelope),
+                created_at=created_at,
+            )
+        else:
+            # What compose would make (checked once per stream; the body is shared
+            # as compose shares it; issue 12).
+            envelope = msgspec.structs.replace(first, id=envelope_id, created_at=created_at)
         result = self.pipeline.submit(
             envelope,
             origin="background",

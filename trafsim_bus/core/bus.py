@@ -250,7 +250,10 @@ class Bus:
             self._settle()
 
     def _dispatch(self, entry: Entry) -> None:
+        # The payload types are disjoint: the most frequent come first (issue 12).
         match entry.payload:
+            case BackgroundDue() as due:
+                self.background.on_due(due, entry)
             case DeliveryDue(key):
                 self.pipeline.due(key)
             case OfficeOpens(key):
@@ -279,15 +282,16 @@ class Bus:
                 self.disruptions.start(disruption_id, origin="scenario", cause=None)
             case DisruptionEnd(disruption_id):
                 self.disruptions.heal(disruption_id, origin="scenario", cause=None)
-            case BackgroundDue() as due:
-                self.background.on_due(due, entry)
 
     def _is_live(self, entry: Entry) -> bool:
         """Whether an agenda entry still stands: the state still holds it under its key
         (a retime, a heal or a delivery's end makes older entries lapse)."""
         state = self.state
         key = entry.key
-        match entry.payload:
+        match entry.payload:  # disjoint types, the most frequent first (issue 12)
+            case BackgroundDue(stream):
+                upcoming = state.background.get(stream)
+                return upcoming is not None and upcoming.key == key
             case (
                 DeliveryDue(delivery)
                 | OfficeOpens(delivery)
@@ -314,9 +318,6 @@ class Bus:
             case DisruptionEnd(disruption_id):
                 active = state.disruptions.active.get(disruption_id)
                 return active is not None and active.end_key == key
-            case BackgroundDue(stream):
-                upcoming = state.background.get(stream)
-                return upcoming is not None and upcoming.key == key
 
     # -- inputs -------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ scenario's and the controller's alike (SPEC §14)."""
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 
@@ -32,11 +32,18 @@ class Clock:
     paused: bool = False
     speed: float = 1.0
     ended: bool = False
+    _endex: tuple[int, int, int] = field(default=(-1, -1, 0), init=False, repr=False, compare=False)
+    """(end of play, number of jumps, ENDEX) when ENDEX was last worked out: jumps are
+    only ever added (`add_jump`), so a new one changes the count (issue 12)."""
 
     @property
     def endex_us(self) -> int:
         """ENDEX in exercise time: the end of play plus every jump."""
-        return self.play_end_us + sum(jump.by_us for jump in self.jumps)
+        play_end_us, count, endex_us = self._endex
+        if play_end_us != self.play_end_us or count != len(self.jumps):
+            endex_us = self.play_end_us + sum(jump.by_us for jump in self.jumps)
+            self._endex = (self.play_end_us, len(self.jumps), endex_us)
+        return endex_us
 
     @property
     def play_now(self) -> int:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from protocols import DelayBreakdown, Delivery, Envelope
 from protocols.fields import Language
+from trafsim_bus.core.ids import uuid_text
 from trafsim_bus.core.routing import Translation
 from trafsim_bus.scenario.model import Agency, Channel
 
@@ -28,7 +29,7 @@ class DeliveryKey(NamedTuple):
     @property
     def draw_key(self) -> str:
         """The key of this delivery's draws (SPEC §1): `{envelope_id}:{recipient}`."""
-        return f"{self.envelope_id}:{self.recipient}"
+        return f"{uuid_text(self.envelope_id)}:{self.recipient}"
 
 
 @dataclass(slots=True)

@@ -25,7 +25,7 @@ from trafsim_bus.core.office import epoch_us, next_open
 from trafsim_bus.core.outputs import Delivered, Submission
 from trafsim_bus.core.recorder import Recorder
 from trafsim_bus.core.rng import uniform
-from trafsim_bus.core.routing import Refusal, Translation, admit, route, translation_for
+from trafsim_bus.core.routing import Refusal, Router, Translation, admit, translation_for
 from trafsim_bus.core.state import BusState
 from trafsim_bus.core.trail import Trail
 from trafsim_bus.core.translation import Translator
@@ -60,6 +60,7 @@ class Pipeline:
         self.trail = Trail(recorder)
         self.translator = Translator(state, recorder, self.trail, seed=seed, due=self.due)
         self.startex_epoch_us = epoch_us(scenario.startex)
+        self.router = Router(scenario)
 
     @property
     def now(self) -> int:
@@ -166,7 +167,7 @@ class Pipeline:
             return
         recipient = admitted
         closed, opened = self.state.disruptions.channel_changes()
-        routed = route(self.scenario, sender, recipient, kind, envelope.channel, closed, opened)
+        routed = self.router.route(sender, recipient, kind, envelope.channel, closed, opened)
         if isinstance(routed, Refusal):
             self.refuse(envelope, recipient_id, routed, created, routed.disruption_id)
             return

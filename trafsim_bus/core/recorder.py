@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from trafsim_bus.core.clock import Clock
+from trafsim_bus.core.ids import uuid_text
 from trafsim_bus.log.records import Origin, Record
 
 
@@ -33,7 +34,9 @@ class Recorder:
     ) -> int:
         """Append a record now; return its seq."""
         seq = self.next_seq
-        self.next_seq += 1
+        self.next_seq = seq + 1
+        if envelope_id is not None and not isinstance(envelope_id, str):
+            envelope_id = uuid_text(envelope_id)
         self.records.append(
             Record(
                 seq=seq,
@@ -41,7 +44,7 @@ class Recorder:
                 kind=kind,
                 cause_seq=cause_seq,
                 origin=origin,
-                envelope_id=None if envelope_id is None else str(envelope_id),
+                envelope_id=envelope_id,
                 recipient=recipient,
                 disruption_id=disruption_id,
                 pool_id=pool_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass
 
 from protocols import CONTROL_KINDS
@@ -114,19 +114,43 @@ def route(
     disruption that closed it)."""
     if is_control_from_excon(sender.id, kind):
         return Route(EXCON_CHANNEL, ())
+    legal = legal_channels(scenario, sender, recipient, kind, opened)
+    if isinstance(legal, Refusal):
+        return legal
+    return choose(legal, sender, recipient, kind, named, closed)
+
+
+def legal_channels(
+    scenario: Scenario, sender: Agency, recipient: Agency, kind: str, opened: Container[str]
+) -> tuple[Channel, ...] | Refusal:
+    """The channels, in declared order, that carry `kind` (open, or opened by a disruption)
+    from `sender` to `recipient` and that the sender's kind may use; a refusal when there
+    is none. A pure function of the scenario, the three keys and `opened`."""
     carriers = [
         channel
         for channel in scenario.channels
         if kind in channel.types and (channel.open or channel.id in opened)
     ]
-    legal = [
+    legal = tuple(
         channel
         for channel in carriers
         if channel.connects(sender, recipient)
         and scenario.jurisdiction.may_use(channel.id, sender.kind, kind)
-    ]
+    )
     if not legal:
         return _no_route(scenario, sender, recipient, kind, carriers)
+    return legal
+
+
+def choose(
+    legal: tuple[Channel, ...],
+    sender: Agency,
+    recipient: Agency,
+    kind: str,
+    named: str | None,
+    closed: Mapping[str, str],
+) -> Route | Refusal:
+    """Among the legal channels, the named one or the first that no disruption closes."""
     usable = [channel for channel in legal if channel.id not in closed]
     ids = tuple(channel.id for channel in usable)
     if named is None and usable:
@@ -151,6 +175,70 @@ def route(
         hint=hint,
         disruption_id=closed[blocked[0]],
     )
+
+
+RouteKey = tuple[str, str, str, frozenset[str]]
+"""(sender id, recipient id, message kind, channels opened by disruptions)."""
+
+
+class Router:
+    """`route` for one scenario, with the legal channels cached per (sender, recipient,
+    kind, opened channels): everything they depend on is in the key (the scenario is
+    fixed), so a disruption that opens a channel makes a new key and one that closes a
+    channel is applied afresh to every delivery. Without `cache`, `route` as it is."""
+
+    __slots__ = ("_legal", "_routes", "cache", "scenario")
+
+    def __init__(self, scenario: Scenario, *, cache: bool = True) -> None:
+        self.scenario = scenario
+        self.cache = cache
+        self._legal: dict[RouteKey, tuple[Channel, ...] | Refusal] = {}
+        self._routes: dict[tuple[RouteKey, str | None], Route | Refusal] = {}
+        """Whole decisions when no channel is closed (the usual case)."""
+
+    def route(
+        self,
+        sender: Agency,
+        recipient: Agency,
+        kind: str,
+        named: str | None,
+        closed: Mapping[str, str],
+        opened: Collection[str],
+    ) -> Route | Refusal:
+        """What `route` decides for these arguments."""
+        if not self.cache:
+            return route(self.scenario, sender, recipient, kind, named, closed, opened)
+        key: RouteKey = (sender.id, recipient.id, kind, frozenset(opened) if opened else _NONE)
+        if not closed:
+            decided = self._routes.get((key, named))
+            if decided is None:
+                decided = self._decide(key, sender, recipient, kind, named, closed, opened)
+                self._routes[(key, named)] = decided
+            return decided
+        return self._decide(key, sender, recipient, kind, named, closed, opened)
+
+    def _decide(
+        self,
+        key: RouteKey,
+        sender: Agency,
+        recipient: Agency,
+        kind: str,
+        named: str | None,
+        closed: Mapping[str, str],
+        opened: Collection[str],
+    ) -> Route | Refusal:
+        if is_control_from_excon(sender.id, kind):
+            return Route(EXCON_CHANNEL, ())
+        legal = self._legal.get(key)
+        if legal is None:
+            legal = legal_channels(self.scenario, sender, recipient, kind, opened)
+            self._legal[key] = legal
+        if isinstance(legal, Refusal):
+            return legal
+        return choose(legal, sender, recipient, kind, named, closed)
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _no_route(
