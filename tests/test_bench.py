@@ -35,10 +35,15 @@ def test_the_quick_suite_runs_every_benchmark_and_both_sides_agree(tmp_path: Pat
     assert len(results) == len(SUITE)
     for result in results.values():
         assert result["agreed"], result["name"]
-        assert result["subject_s"] > 0
-        assert result["reference_s"] > 0
         assert result["units"] > 0
         assert result["name"] in done.stdout
+        if result["name"].startswith("per record"):
+            # A difference of two small runs' times: noise can make it negative in --quick.
+            figures = result["figures"]
+            assert figures["subject"]["records"] > figures["reference"]["records"] > 0
+        else:
+            assert result["subject_s"] > 0
+            assert result["reference_s"] > 0
     assert document["settings"] == {
         "factor": 1.0,
         "messages": 3000,
