@@ -4,7 +4,8 @@ the figures that miss their targets (docs/performance.md shows the committed run
 Time: cProfile over the engine (the queue exercise, log off and on), the log writer,
 `trafsim metrics` and `trafsim verify`, as each function's share of the total own time.
 Memory: tracemalloc over a `trafsim run`-like play (log written, metrics folded), what is
-held at its end by source file, and the garbage collector's work."""
+held at its end by source file, and the garbage collector's work. Growth: the functions
+whose own time per record grows the most between a smaller and a larger run."""
 
 from __future__ import annotations
 
@@ -117,6 +118,63 @@ def memory_profile(factor: float, folder: Path) -> dict[str, Any]:
     }
 
 
+def headless_run(factor: float, path: Path) -> int:
+    """Play SILK THREAD at `factor` as `trafsim run` does (log written, metrics folded);
+    the number of records."""
+    scenario = scaled(factor)
+    bus = Bus(scenario, seed=1)
+    bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
+    accumulator = MetricsAccumulator()
+    writer = EventLogWriter(path, listener=accumulator.apply, readers=False)
+    VirtualDriver(bus, writer).run()
+    writer.close()
+    accumulator.document(writer.head())
+    return writer.head()[0] + 1
+
+
+def own_times(factor: float, path: Path) -> tuple[int, dict[str, float]]:
+    """A headless run at `factor` under cProfile: its records, and each function's own
+    seconds (the scenario parsed before the profiler starts)."""
+    scaled(factor)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    records = headless_run(factor, path)
+    profiler.disable()
+    table = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    return records, {where(*key): row[2] for key, row in table.items()}
+
+
+def growth(small: float, large: float, folder: Path) -> dict[str, Any]:
+    """Where the cost per record grows between a run at `small` and one at `large`: the
+    functions whose own time per record grew the most, in microseconds per record."""
+    few, before = own_times(small, folder / "growth-small.db")
+    many, after = own_times(large, folder / "growth-large.db")
+    total_before = sum(before.values()) / few * 1e6
+    total_after = sum(after.values()) / many * 1e6
+
+    def per_record(seconds: dict[str, float], records: int, name: str) -> float:
+        return seconds.get(name, 0.0) / records * 1e6
+
+    grown = sorted(
+        after,
+        key=lambda name: per_record(after, many, name) - per_record(before, few, name),
+        reverse=True,
+    )[:TOP]
+    return {
+        "small": small,
+        "large": large,
+        "us_per_record": [total_before, total_after],
+        "rows": [
+            {
+                "function": name,
+                "small_us": per_record(before, few, name),
+                "large_us": per_record(after, many, name),
+            }
+            for name in grown
+        ],
+    }
+
+
 def profiles(settings: Settings, memory_factor: float, folder: Path) -> dict[str, Any]:
     """Every profile of a run at these settings."""
     exercise = queueing.scenario(settings.messages)
@@ -135,6 +193,7 @@ def profiles(settings: Settings, memory_factor: float, folder: Path) -> dict[str
             "trafsim verify": time_profile(lambda: verify_log(log)),
         },
         "memory": memory_profile(memory_factor, folder),
+        "growth": growth(settings.scales[0], settings.scales[1], folder),
     }
 
 

@@ -85,6 +85,7 @@ and its bound (a ratio at least this)."""
 CEILINGS: dict[str, tuple[str, str, float]] = {
     "trafsim metrics": ("peak_mib", "peak under 256 MiB", 256.0),
     "per record, 1000x": ("peak_mib", "trafsim run at 1000x: peak under 600 MiB", 600.0),
+    "serve at 200/s": ("lateness_p99_ms", "p99 lateness under 50 ms", 50.0),
 }
 """Issue 12's ceilings on further figures: the benchmark, the figure, words, bound."""
 
@@ -102,7 +103,9 @@ def targets_table(document: dict[str, Any]) -> str:
         value = results.get(name, {}).get("figures", {}).get("subject", {}).get(figure)
         if value is not None:
             met = "yes" if value < bound else "**no**"
-            lines.append(f"| {name}, peak memory | {words} | {value:,.0f} MiB | {met} |")
+            shown = figures_text({figure: value}).split(" ")
+            what = " ".join(shown[:-2])
+            lines.append(f"| {name}, {what} | {words} | {' '.join(shown[-2:])} | {met} |")
     return "\n".join(lines) + "\n"
 
 
@@ -133,6 +136,22 @@ def profile_markdown(document: dict[str, Any]) -> str:
     parts.append("| file | held | share |\n|---|---|---|")
     parts.extend(
         f"| `{row['file']}` | {row['mib']:.1f} MiB | {row['share']:.1%} |" for row in memory["rows"]
+    )
+    grown = document["growth"]
+    small, large = grown["us_per_record"]
+    parts.append(
+        f"\n**growth**: a headless run (log written, metrics folded) spends {small:.0f} µs of "
+        f"own time per record at x{grown['small']:g} and {large:.0f} µs at "
+        f"x{grown['large']:g} under the profiler; the functions whose cost per record grew "
+        "the most:\n"
+    )
+    parts.append(
+        f"| function | x{grown['small']:g} (µs/record) | x{grown['large']:g} (µs/record) |\n"
+        "|---|---|---|"
+    )
+    parts.extend(
+        f"| `{row['function']}` | {row['small_us']:.2f} | {row['large_us']:.2f} |"
+        for row in grown["rows"]
     )
     return "\n".join(parts) + "\n"
 

@@ -177,6 +177,8 @@ def test_the_profiles_run_and_render(tmp_path: Path) -> None:
         assert 0 < sum(row["share"] for row in profile["rows"]) <= 1
     assert profiles["memory"]["records"] > 0
     assert profiles["memory"]["rows"]
+    assert len(profiles["growth"]["rows"]) > 0
+    assert all(row["function"] for row in profiles["growth"]["rows"])
     assert "| function | calls | share |" in profile_markdown(profiles)
 
 
