@@ -3,8 +3,9 @@
 Names are imported on first use, so that `import trafsim_bus.core` stays free of sqlite3,
 sqlite_utils and structlog (the core is sans-I/O)."""
 
-import importlib as _importlib
 import typing as _typing
+
+from trafsim_bus.lazy import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
     from trafsim_bus.core import (
@@ -108,15 +109,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> _typing.Any:
-    """Import a public name from its module the first time it is asked for."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'trafsim_bus' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = _lazy_names(__name__, _HOMES, __all__)

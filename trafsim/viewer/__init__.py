@@ -4,8 +4,9 @@ a served exercise through the evaluator API.
 
 Names are imported on first use (the command line registers `replay` without them)."""
 
-import importlib as _importlib
 import typing as _typing
+
+from trafsim_bus.lazy import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
     from trafsim.viewer.app import create_app
@@ -22,15 +23,4 @@ _HOMES = {
 __all__ = ["LiveError", "LiveSource", "Replay", "create_app"]
 
 
-def __getattr__(name: str) -> _typing.Any:
-    """Import a public name from its module the first time it is asked for."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'trafsim.viewer' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = _lazy_names(__name__, _HOMES, __all__)
