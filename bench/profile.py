@@ -22,14 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agencies import build_playbooks
 from bench import queueing
 from bench.suite import FULL, QUICK, Settings
-from bench.workloads import records_of, scaled, write_log
+from bench.workloads import play_headless, records_of, scaled, write_log
 from trafsim.log_cmd import metrics_of
 from trafsim.logconfig import configure_logging
-from trafsim_bus import Bus, EventLogWriter, VirtualDriver, verify_log
-from trafsim_bus.metrics.document import MetricsAccumulator
+from trafsim_bus import verify_log
 
 ROOT = Path(__file__).resolve().parent.parent
 TOP = 8
@@ -83,27 +81,23 @@ def memory_profile(factor: float, folder: Path) -> dict[str, Any]:
         elif started:
             collections.append(time.perf_counter() - started.pop())
 
+    snapshots: list[tracemalloc.Snapshot] = []
     gc.callbacks.append(timing)
     tracemalloc.start()
     try:
-        bus = Bus(scenario, seed=1)
-        bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
-        accumulator = MetricsAccumulator()
-        writer = EventLogWriter(
-            folder / f"memory-x{factor:g}.db", listener=accumulator.apply, readers=False
+        played = play_headless(
+            scenario,
+            folder / f"memory-x{factor:g}.db",
+            before_close=lambda: snapshots.append(tracemalloc.take_snapshot()),
         )
-        VirtualDriver(bus, writer).run()
-        snapshot = tracemalloc.take_snapshot()
-        records = writer.head()[0] + 1
-        writer.close()
     finally:
         tracemalloc.stop()
         gc.callbacks.remove(timing)
-    by_file = snapshot.statistics("filename")
+    by_file = snapshots[0].statistics("filename")
     total = sum(stat.size for stat in by_file) or 1
     return {
         "factor": factor,
-        "records": records,
+        "records": played.records,
         "held_mib": total / MIB,
         "full_collections": len(collections),
         "full_collection_s": sum(collections),
@@ -118,27 +112,13 @@ def memory_profile(factor: float, folder: Path) -> dict[str, Any]:
     }
 
 
-def headless_run(factor: float, path: Path) -> int:
-    """Play SILK THREAD at `factor` as `trafsim run` does (log written, metrics folded);
-    the number of records."""
-    scenario = scaled(factor)
-    bus = Bus(scenario, seed=1)
-    bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
-    accumulator = MetricsAccumulator()
-    writer = EventLogWriter(path, listener=accumulator.apply, readers=False)
-    VirtualDriver(bus, writer).run()
-    writer.close()
-    accumulator.document(writer.head())
-    return writer.head()[0] + 1
-
-
 def own_times(factor: float, path: Path) -> tuple[int, dict[str, float]]:
     """A headless run at `factor` under cProfile: its records, and each function's own
     seconds (the scenario parsed before the profiler starts)."""
     scaled(factor)
     profiler = cProfile.Profile()
     profiler.enable()
-    records = headless_run(factor, path)
+    records = play_headless(scaled(factor), path).records
     profiler.disable()
     table = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     return records, {where(*key): row[2] for key, row in table.items()}

@@ -4,12 +4,16 @@ headless, and the log of that play."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from agencies import build_playbooks
 from trafsim_bus import Bus, EventLogWriter, Scenario, VirtualDriver, load_scenario
 from trafsim_bus.log.records import Record
+from trafsim_bus.metrics.document import MetricsAccumulator
 from trafsim_bus.scenario import parse_scenario
 
 RATE = re.compile(r"^rate_per_hour = ([0-9.]+)", re.MULTILINE)
@@ -37,6 +41,33 @@ def play(scenario: Scenario, seed: int = 1) -> list[Record]:
 def records_of(factor: float) -> tuple[Record, ...]:
     """The records of the scaled exercise, seed 1 (played once per process)."""
     return tuple(play(scaled(factor)))
+
+
+@dataclass(frozen=True, slots=True)
+class Headless:
+    """What a headless run left: its record count, head and metrics document."""
+
+    records: int
+    head: tuple[int, str]
+    metrics: dict[str, Any]
+
+
+def play_headless(
+    scenario: Scenario, path: Path, *, before_close: Callable[[], None] | None = None
+) -> Headless:
+    """Play to ENDEX as `trafsim run` does (seed 1): the log written to `path` with no
+    readers, the metrics folded as the records are written. `before_close` is called once
+    the run has ended, before the log is closed."""
+    bus = Bus(scenario, seed=1)
+    bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
+    accumulator = MetricsAccumulator()
+    writer = EventLogWriter(path, listener=accumulator.apply, readers=False)
+    VirtualDriver(bus, writer).run()
+    if before_close is not None:
+        before_close()
+    writer.close()
+    head = writer.head()
+    return Headless(head[0] + 1, head, accumulator.document(head))
 
 
 def write_log(records: tuple[Record, ...], path: Path) -> None:

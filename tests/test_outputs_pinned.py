@@ -16,18 +16,13 @@ from typing import Final
 
 import pytest
 
-from agencies import build_playbooks
-from bench.workloads import scaled
+from bench.workloads import play_headless, scaled
 from trafsim.log_cmd import metrics_of
 from trafsim_bus import (
     DEFAULT_SCENARIO,
-    Bus,
-    EventLogWriter,
-    VirtualDriver,
     encode_metrics,
     load_scenario,
 )
-from trafsim_bus.metrics.document import MetricsAccumulator
 from trafsim_bus.scenario.model import Scenario
 
 PINNED: Final = {
@@ -50,22 +45,16 @@ def exercise(name: str) -> Scenario:
 
 
 def outputs(scenario: Scenario, path: Path) -> dict[str, object]:
-    """Play to ENDEX with the log written (seed 1, version "0") and its metrics folded as
-    they are written (as `trafsim run` does); the record count, the head and the metrics
+    """Play to ENDEX as `trafsim run` does (seed 1, version "0": the log written, its
+    metrics folded as they are written); the record count, the head and the metrics
     document's digest. `trafsim metrics`'s streamed reading of the log must give the
     same bytes."""
-    bus = Bus(scenario, seed=1)
-    bus.players = dict(build_playbooks(scenario, bus.exercise_id, bus.seed))
-    accumulator = MetricsAccumulator()
-    writer = EventLogWriter(path, listener=accumulator.apply, readers=False)
-    VirtualDriver(bus, writer).run()
-    writer.close()
-    seq, head = writer.head()
-    document = encode_metrics(accumulator.document((seq, head)))
+    played = play_headless(scenario, path)
+    document = encode_metrics(played.metrics)
     assert encode_metrics(metrics_of(path)) == document, "trafsim metrics differs from run"
     return {
-        "records": seq + 1,
-        "head": head,
+        "records": played.records,
+        "head": played.head[1],
         "metrics_sha256": hashlib.sha256(document).hexdigest(),
     }
 
