@@ -70,17 +70,17 @@ def machine_line(document: dict[str, Any]) -> str:
     )
 
 
-TARGETS: dict[str, tuple[str, str, float]] = {
-    "engine, log off": ("ratio", "at least 0.25", 0.25),
-    "engine, log on": ("ratio", "at least 0.12", 0.12),
-    "log writer": ("ratio", "at least 0.5", 0.5),
-    "trafsim metrics": ("ratio", "at most 2x the streamed pass (ratio at least 0.5)", 0.5),
-    "trafsim verify": ("ratio", "at most 1.2x the script (ratio at least 0.83)", 1 / 1.2),
-    "per record, 300x": ("ratio", "within 1.15x of 30x (ratio at least 0.87)", 1 / 1.15),
-    "per record, 1000x": ("ratio", "within 1.15x of 30x (ratio at least 0.87)", 1 / 1.15),
+TARGETS: dict[str, tuple[str, float]] = {
+    "engine, log off": ("at least 0.25", 0.25),
+    "engine, log on": ("at least 0.12", 0.12),
+    "log writer": ("at least 0.5", 0.5),
+    "trafsim metrics": ("at most 2x the streamed pass (ratio at least 0.5)", 0.5),
+    "trafsim verify": ("at most 1.2x the script (ratio at least 0.83)", 1 / 1.2),
+    "per record, 300x": ("within 1.15x of 30x (ratio at least 0.87)", 1 / 1.15),
+    "per record, 1000x": ("within 1.15x of 30x (ratio at least 0.87)", 1 / 1.15),
 }
-"""Issue 12's targets on the ratios: the benchmark, what is compared, the target's words
-and its bound (a ratio at least this)."""
+"""Issue 12's targets on the ratios: the benchmark, the target's words and its bound (a
+ratio at least this)."""
 
 CEILINGS: dict[str, tuple[str, str, float]] = {
     "trafsim metrics": ("peak_mib", "peak under 256 MiB", 256.0),
@@ -94,7 +94,7 @@ def targets_table(document: dict[str, Any]) -> str:
     """Each target of issue 12 beside what the run measured, met or missed."""
     results = {result["name"]: result for result in document["results"]}
     lines = ["| figure | target | this run | met |", "|---|---|---|---|"]
-    for name, (_, words, bound) in TARGETS.items():
+    for name, (words, bound) in TARGETS.items():
         if name in results:
             ratio = results[name]["ratio"]
             met = "yes" if ratio >= bound else "**no**"

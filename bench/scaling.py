@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.harness import Benchmark, Measured, Side
 from bench.processes import run_measured
-from bench.workloads import scaled
+from bench.workloads import scaled_file
 
 PER_MILLION = 1_000_000
 
@@ -52,10 +52,7 @@ def scaling(factor: float, reference: float) -> Callable[[Path], Benchmark]:
     reference's seconds per million records over ours), with both runs' peak memory."""
 
     def build(folder: Path) -> Benchmark:
-        files = {}
-        for each in (1.0, reference, factor):
-            files[each] = folder / f"silk-thread-x{each:g}.toml"
-            files[each].write_text(scaled(each).text, encoding="utf-8")
+        files = {each: scaled_file(each, folder) for each in (1.0, reference, factor)}
 
         def side(at: float) -> Callable[[], Measured]:
             def run() -> Measured:

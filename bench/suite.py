@@ -23,7 +23,7 @@ from bench.harness import Benchmark, Measured, Side
 from bench.processes import run_measured
 from bench.realtime import loaded
 from bench.scaling import scaling, trafsim_run
-from bench.workloads import records_of, scaled, write_log
+from bench.workloads import records_of, scaled_file, write_log
 from trafsim_bus import verify_log
 from trafsim_bus.log.records import Record, canonical
 from trafsim_bus.log.writer import event_row
@@ -133,10 +133,8 @@ def chain_head(path: Path) -> str:
 def big_log(factor: float, folder: Path) -> tuple[Path, int]:
     """A log of SILK THREAD at `factor` written by `trafsim run` (once per process), and
     how many records it holds."""
-    scenario = folder / f"silk-thread-x{factor:g}.toml"
-    scenario.write_text(scaled(factor).text, encoding="utf-8")
     path = folder / f"big-x{factor:g}.db"
-    records, _, _ = trafsim_run(scenario, path)
+    records, _, _ = trafsim_run(scaled_file(factor, folder), path)
     return path, records
 
 

@@ -27,6 +27,13 @@ def scaled(factor: float) -> Scenario:
     return parse_scenario(scaled_text, f"silk-thread-x{factor:g}.toml")
 
 
+def scaled_file(factor: float, folder: Path) -> Path:
+    """`scaled(factor)` as a scenario file in `folder` (for `trafsim run` as a process)."""
+    path = folder / f"silk-thread-x{factor:g}.toml"
+    path.write_text(scaled(factor).text, encoding="utf-8")
+    return path
+
+
 def play(scenario: Scenario, seed: int = 1) -> list[Record]:
     """Every record of a headless run, in memory (the engine with the log off)."""
     bus = Bus(scenario, seed=seed)

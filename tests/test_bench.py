@@ -19,10 +19,11 @@ from trafsim_bus import verify_log
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_quick_suite_runs_every_benchmark_and_both_sides_agree(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
+def quick(module: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE --quick --json OUT` from the project's root, which must succeed;
+    what it printed."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        [sys.executable, "-m", module, "--quick", "--json", str(out)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -30,6 +31,12 @@ def test_the_quick_suite_runs_every_benchmark_and_both_sides_agree(tmp_path: Pat
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_the_quick_suite_runs_every_benchmark_and_both_sides_agree(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = quick("bench", out)
     document = json.loads(out.read_text(encoding="utf-8"))
     results = {result["name"]: result for result in document["results"]}
     assert len(results) == len(SUITE)
@@ -163,15 +170,7 @@ def test_the_profiles_run_and_render(tmp_path: Path) -> None:
     """`python -m bench.profile --quick` profiles every timed target and the memory of a
     run, and the page renders it."""
     out = tmp_path / "profiles.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.profile", "--quick", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
+    quick("bench.profile", out)
     profiles = json.loads(out.read_text("utf-8"))
     for profile in profiles["time"].values():
         assert 0 < sum(row["share"] for row in profile["rows"]) <= 1

@@ -10,13 +10,12 @@ from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
-from uuid import uuid5
 
 import msgspec
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.bus.helpers import MINI
+from tests.bus.helpers import MINI, envelope_document
 from trafsim.serve_cmd import ServeOptions, create_app, prepare
 from trafsim_bus import read_records
 from trafsim_bus.core import ControlInput, Input, TeamSubmission, decode_action
@@ -38,19 +37,15 @@ def live(db: Path) -> tuple[LiveExercise, ManualClock]:
 def envelope(exercise: LiveExercise, n: int, **changes: Any) -> bytes:
     """The n-th alert from the police to the shelter."""
     return msgspec.json.encode(
-        {
-            "schema_version": "1",
-            "id": str(uuid5(exercise.bus.exercise_id, f"burst:{n}")),
-            "exercise_id": str(exercise.bus.exercise_id),
-            "sender": "kz-police",
-            "recipients": ["kz-ngo"],
-            "created_at": "2026-06-01T09:00:00+05:00",
-            "language": "rus",
-            "script": "Cyrl",
-            "case_refs": ["KZ-2026-1"],
-            "body": {"kind": "alert", "alert_source": "patrol", "summary": f"Call {n}."},
+        envelope_document(
+            exercise.bus.exercise_id,
+            f"burst:{n}",
+            "kz-police",
+            ["kz-ngo"],
+            {"kind": "alert", "alert_source": "patrol", "summary": f"Call {n}."},
+            case_refs=["KZ-2026-1"],
             **changes,
-        }
+        )
     )
 
 

@@ -96,7 +96,16 @@ def envelope_for(
 ) -> Envelope:
     """A valid envelope of the exercise `exercise`, its id derived from `key`, written in
     Russian; `fields` add to or replace the envelope's own."""
-    document = {
+    return msgspec.convert(
+        envelope_document(exercise, key, sender, recipients, body, **fields), Envelope
+    )
+
+
+def envelope_document(
+    exercise: UUID, key: str, sender: str, recipients: list[str], body: Any, **fields: Any
+) -> dict[str, Any]:
+    """`envelope_for`'s document, not checked (so that `fields` may also make it bad)."""
+    return {
         "schema_version": "1",
         "id": str(uuid5(exercise, key)),
         "exercise_id": str(exercise),
@@ -108,4 +117,3 @@ def envelope_for(
         "body": body,
         **fields,
     }
-    return msgspec.convert(document, Envelope)

@@ -165,11 +165,11 @@ class EventLogWriter:
         self._prev = GENESIS
         self._head_seq = -1
         self._projector = Projector(keep=False)
-        self._deferred = not readers and following is None
+        self._indexes_at_close = not readers and following is None
         if following is None:
             create_events(self._db)
             create_projections(self._db)
-            if not self._deferred:
+            if not self._indexes_at_close:
                 create_indexes(self._db)
             return
         for record in following:
@@ -231,7 +231,7 @@ class EventLogWriter:
                 deliveries,
             )
 
-    def _build_deferred(self) -> None:
+    def _make_indexes(self) -> None:
         """The secondary indexes, made once over the whole log."""
         conn = self._conn
         conn.execute("BEGIN")
@@ -242,7 +242,7 @@ class EventLogWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise LogError(f"{self.path}: cannot write to the log: {exc}") from None
-        self._deferred = False
+        self._indexes_at_close = False
 
     def head(self) -> tuple[int, str]:
         """(seq, sha256 hex) of the last record appended."""
@@ -251,7 +251,7 @@ class EventLogWriter:
     def close(self) -> None:
         """Commit what is left (and make a headless log's indexes) and close the file."""
         self.commit()
-        if self._deferred:
-            self._build_deferred()
+        if self._indexes_at_close:
+            self._make_indexes()
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._conn.close()
