@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -200,16 +201,9 @@ class EventLogWriter:
         if not self._buffer:
             return
         envelopes, cases, deliveries = self._projector.changes()
-        conn = self._conn
-        conn.execute("BEGIN")
-        try:
-            conn.executemany(_INSERT_EVENT, self._buffer)
+        with self._transaction():
+            self._conn.executemany(_INSERT_EVENT, self._buffer)
             self._write_projections(envelopes, cases, deliveries)
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise LogError(f"{self.path}: cannot write to the log: {exc}") from None
         self._buffer.clear()
         self._projector.committed()
 
@@ -233,16 +227,22 @@ class EventLogWriter:
 
     def _make_indexes(self) -> None:
         """The secondary indexes, made once over the whole log."""
+        with self._transaction():
+            create_indexes(self._db)
+        self._indexes_at_close = False
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction: committed whole, or rolled back and a `LogError`."""
         conn = self._conn
         conn.execute("BEGIN")
         try:
-            create_indexes(self._db)
+            yield
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise LogError(f"{self.path}: cannot write to the log: {exc}") from None
-        self._indexes_at_close = False
 
     def head(self) -> tuple[int, str]:
         """(seq, sha256 hex) of the last record appended."""
