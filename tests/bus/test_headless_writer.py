@@ -8,9 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import msgspec
+import pytest
 
 from tests.bus.helpers import mini, play, stress
 from trafsim_bus import EventLogWriter, verify_log
+from trafsim_bus.errors import LogError
 from trafsim_bus.log.records import Record, canonical
 from trafsim_bus.log.verify import INTACT_UNSEALED
 from trafsim_bus.log.writer import encoded
@@ -115,3 +117,27 @@ def test_the_writer_holds_only_the_deliveries_under_way(tmp_path: Path) -> None:
         assert projector.changes() == ([], [], [])
     writer.close()
     assert verify_log(tmp_path / "held.db").status() == 0
+
+
+def test_a_commit_that_fails_is_rolled_back_whole(tmp_path: Path) -> None:
+    """A commit SQLite refuses (here a row already at one of its seqs) is a `LogError`
+    naming the log; nothing of it reaches the file and what was committed stays."""
+    _, records = play(mini(), seed=1)
+    path = tmp_path / "refused.db"
+    writer = EventLogWriter(path, readers=False)
+    writer.append(records[:100])
+    writer.commit()
+    before = contents(path)
+    with sqlite3.connect(path) as other:
+        other.execute(
+            "INSERT INTO events (seq, t_us, kind, origin, data, hash) "
+            "VALUES (150, 0, 'x', 'bus', '{}', '')"
+        )
+    writer.append(records[100:200])
+    with pytest.raises(LogError, match=f"{path}: cannot write to the log"):
+        writer.commit()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 101
+        assert conn.execute("SELECT count(*) FROM envelopes").fetchone()[0] == len(
+            before["envelopes"]  # type: ignore[arg-type]
+        )
